@@ -63,7 +63,7 @@ cluster-status: deps
 	node hack/cluster/cli.ts status --name $(CLUSTER)
 
 demo: cluster-up ## the local cluster with a sample workload running on it
-	node hack/demo.ts --kubeconfig .run/$(CLUSTER)/kubeconfig
+	node hack/demo.ts --kubeconfig $(CURDIR)/.run/$(CLUSTER)/kubeconfig
 
 clean: ## remove build output and local run folders (caches in ~/.cache/attune stay)
 	-node hack/cluster/cli.ts down --name $(CLUSTER) 2>/dev/null

@@ -22,7 +22,8 @@ command -v go >/dev/null 2>&1 || die "Go toolchain not found on PATH: it is need
 mkdir -p "$OUT"
 LOG=$OUT/build.log
 : >"$LOG"
-trap 'rc=$?; [ $rc -eq 0 ] || { tail -n 20 "$LOG" >&2; echo "error: building Kubernetes $K8S_VERSION failed (log: $LOG)" >&2; }' EXIT
+# Any failure not already explained by die() still ends in one line naming the log.
+trap 'rc=$?; [ $rc -eq 0 ] || [ "$DIED" = 1 ] || echo "error: building Kubernetes $K8S_VERSION failed (log: $LOG)" >&2' EXIT
 
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 STAGING=v0.${K8S_VERSION#v1.}

@@ -54,7 +54,7 @@ export function resolveBinaries(versions = parseVersionsEnv(readFileSync(join(HA
     prometheus: join(prom, 'prometheus'),
     promtool: join(prom, 'promtool'),
   };
-  for (const [name, path] of Object.entries(bins)) {
+  for (const [name, path] of Object.entries(bins) as Array<[string, string]>) {
     if (!existsSync(path)) throw new Error(`${name} not found at ${path}: run \`make tools\` to build or install the local cluster binaries`);
   }
   return bins;

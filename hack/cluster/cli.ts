@@ -60,7 +60,7 @@ async function serve(name: string, nodes: number): Promise<void> {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
-  const agent = nodes > 0 ? await startNodeAgent({ kubeconfig: cluster.kubeconfig, nodes, namePrefix: 'node' }) : undefined;
+  const agent = nodes > 0 ? await startNodeAgent({ kubeconfig: cluster.kubeconfig, nodes, namePrefix: 'node', zones: ['zone-a', 'zone-b'] }) : undefined;
   writeFileSync(pidFile(runDir), String(process.pid));
   printReady(cluster);
   let stopping = false;

@@ -18,6 +18,7 @@ import {
   paths,
   schedulerArgs,
   type ClusterLayout,
+  type ClusterPorts,
 } from './components.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { createCA, createServiceAccountKeys, issueClientCert, issueServingCert, type PemPair } from './pki.ts';
@@ -31,6 +32,8 @@ export interface ClusterOptions {
   /** Remove the run folder on stop (default: false, so logs can be read after a failure). */
   removeOnStop?: boolean;
   serviceCidr?: string;
+  /** Fixed ports instead of free ones (e.g. to keep a dev cluster's address stable). */
+  ports?: Partial<ClusterPorts>;
   startTimeoutMs?: number;
   binaries?: Binaries;
 }
@@ -66,8 +69,9 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
   await mkdir(p.logs, { recursive: true });
 
   const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [number, number, number, number, number];
-  const layout: ClusterLayout = { runDir: opts.runDir, serviceCidr, ports: { etcdClient, etcdPeer, apiserver, controllerManager, scheduler } };
-  const server = `https://${HOST}:${apiserver}`;
+  const ports: ClusterPorts = { etcdClient, etcdPeer, apiserver, controllerManager, scheduler, ...opts.ports };
+  const layout: ClusterLayout = { runDir: opts.runDir, serviceCidr, ports };
+  const server = `https://${HOST}:${ports.apiserver}`;
 
   // --- PKI and kubeconfigs -------------------------------------------------------------------
   const ca = await createCA('attune-local-ca');
@@ -134,11 +138,11 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
   const caOnly: TlsIdentity = { ca: ca.certPem };
   const ok = (url: string, tls?: TlsIdentity) => async () => (await get(url, tls)).status === 200;
 
-  let version = '';
+  let version: string;
   try {
     const etcd = start('etcd', bins.etcd, etcdArgs(layout));
     await wait(etcd, 'etcd /health', async () => {
-      const r = await get(`http://${HOST}:${etcdClient}/health`);
+      const r = await get(`http://${HOST}:${ports.etcdClient}/health`);
       return r.status === 200 && r.body.includes('true');
     });
 
@@ -147,8 +151,8 @@ export async function startCluster(opts: ClusterOptions): Promise<LocalCluster> 
 
     const kcm = start('kube-controller-manager', bins.kubeControllerManager, controllerManagerArgs(layout));
     const sched = start('kube-scheduler', bins.kubeScheduler, schedulerArgs(layout));
-    await wait(kcm, 'kube-controller-manager /healthz', ok(`https://${HOST}:${controllerManager}/healthz`, caOnly));
-    await wait(sched, 'kube-scheduler /healthz', ok(`https://${HOST}:${scheduler}/healthz`, caOnly));
+    await wait(kcm, 'kube-controller-manager /healthz', ok(`https://${HOST}:${ports.controllerManager}/healthz`, caOnly));
+    await wait(sched, 'kube-scheduler /healthz', ok(`https://${HOST}:${ports.scheduler}/healthz`, caOnly));
     // The service-account controller creating `default` proves the controllers actually run.
     await wait(kcm, 'the default ServiceAccount (controller-manager working)', ok(`${server}/api/v1/namespaces/default/serviceaccounts/default`, adminTls));
 

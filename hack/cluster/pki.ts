@@ -10,7 +10,7 @@ type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
+x509.cryptoProvider.set(webcrypto);
 
 const ALG: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const VALIDITY_DAYS = 365;
@@ -56,7 +56,7 @@ function validity(): { notBefore: Date; notAfter: Date } {
 }
 
 async function generateKeys(): Promise<CryptoKeyPair> {
-  return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
 }
 
 export async function createCA(commonName: string): Promise<CertificateAuthority> {

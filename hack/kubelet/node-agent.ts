@@ -48,7 +48,7 @@ const ignore = (...codes: number[]) => (e: unknown) => {
 export const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function nodeObject(name: string, zone: string | undefined, o: Required<Pick<NodeAgentOptions, 'cpu' | 'memory' | 'maxPods'>>): V1Node {
+function nodeObject(name: string, zone: string | undefined): V1Node {
   return {
     metadata: {
       name,
@@ -105,8 +105,8 @@ function cpuMem(list: Record<string, string> | undefined): Record<string, string
 export function runningStatus(pod: V1Pod, podIP: string, now: string) {
   const cond = (type: string) => ({ type, status: 'True', lastTransitionTime: now, lastProbeTime: null, observedGeneration: pod.metadata?.generation });
   const containerStatuses: V1ContainerStatus[] = (pod.spec?.containers ?? []).map((c) => {
-    const requests = cpuMem(c.resources?.requests as Record<string, string> | undefined);
-    const limits = cpuMem(c.resources?.limits as Record<string, string> | undefined);
+    const requests = cpuMem(c.resources?.requests);
+    const limits = cpuMem(c.resources?.limits);
     return {
       name: c.name,
       image: c.image ?? '',
@@ -161,7 +161,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   await Promise.all(
     names.map(async (name, i) => {
       const zone = opts.zones?.length ? opts.zones[i % opts.zones.length] : undefined;
-      await core.createNode({ body: nodeObject(name, zone, o) }).catch(ignore(409));
+      await core.createNode({ body: nodeObject(name, zone) }).catch(ignore(409));
       await core.patchNodeStatus({ name, body: nodeStatus(o, new Date().toISOString()) }, mergePatch);
       await renewLease(name);
     }),

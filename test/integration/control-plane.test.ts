@@ -140,7 +140,7 @@ describe('authentication and authorization', () => {
     const sa = uniqueName('norole');
     await c.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: sa } } });
     const tr = await c.core.createNamespacedServiceAccountToken({ name: sa, namespace: ns, body: { spec: { expirationSeconds: 600 } } });
-    const asSa = saClient(tr.status!.token);
+    const asSa = saClient(tr.status?.token ?? '');
 
     const denied = await apiError(() => asSa.listNamespacedPod({ namespace: ns }));
     expect(denied.status).toBe(403);
