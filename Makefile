@@ -9,9 +9,12 @@ NODE_BIN := $(CURDIR)/.tools/node/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 CLUSTER ?= dev
 NODES ?= 2
+SCENARIO ?=
+HISTORY_DAYS ?= 7
+DEMO_SCENARIO ?= oversized
 VITEST := vitest run
 
-.PHONY: help node deps tools build lint typecheck check test test-unit test-integration test-e2e \
+.PHONY: help node deps tools build lint typecheck check test test-unit test-integration test-e2e bench \
         cluster-up cluster-down cluster-status demo clean
 
 help: ## list the targets
@@ -53,8 +56,8 @@ test-e2e: deps tools ## e2e tier: CLI, process lifecycle, several clusters
 
 test: check test-unit test-integration test-e2e ## everything CI runs
 
-cluster-up: deps tools ## start the local cluster in the background (CLUSTER=dev NODES=2)
-	node hack/cluster/cli.ts up --name $(CLUSTER) --nodes $(NODES)
+cluster-up: deps tools ## start the local cluster in the background (CLUSTER=dev NODES=2 SCENARIO=… HISTORY_DAYS=7)
+	node hack/cluster/cli.ts up --name $(CLUSTER) --nodes $(NODES) --history-days $(HISTORY_DAYS) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 cluster-down: deps ## stop it, and every process it started
 	node hack/cluster/cli.ts down --name $(CLUSTER)
@@ -62,9 +65,13 @@ cluster-down: deps ## stop it, and every process it started
 cluster-status: deps
 	node hack/cluster/cli.ts status --name $(CLUSTER)
 
-demo: cluster-up ## the local cluster with a sample workload running on it
-	node hack/demo.ts --kubeconfig $(CURDIR)/.run/$(CLUSTER)/kubeconfig
+demo: SCENARIO = $(DEMO_SCENARIO)
+demo: cluster-up ## the local cluster running a scenario with a week of history (DEMO_SCENARIO=oversized)
+	node hack/demo.ts --run-dir $(CURDIR)/.run/$(CLUSTER) --namespace $(DEMO_SCENARIO)
 
 clean: ## remove build output and local run folders (caches in ~/.cache/attune stay)
 	-node hack/cluster/cli.ts down --name $(CLUSTER) 2>/dev/null
 	rm -rf dist .run coverage
+
+bench: deps tools ## benchmarks; figures go to bench/results/
+	node bench/kubelet-scale.ts

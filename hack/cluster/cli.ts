@@ -1,8 +1,11 @@
 // Command line for the local cluster:
-//   node hack/cluster/cli.ts up   [--name dev] [--nodes 2]   start in the background, print kubeconfig
-//   node hack/cluster/cli.ts down [--name dev]               stop it and every process it started
+//   node hack/cluster/cli.ts up    [--name dev] [--nodes 2] [--scenario S] [--history-days 7]
+//                                  start in the background, print kubeconfig and Prometheus URL
+//   node hack/cluster/cli.ts down  [--name dev]   stop it and every process it started
 //   node hack/cluster/cli.ts status [--name dev]
-//   node hack/cluster/cli.ts serve [--name dev] [--nodes 2]  run in the foreground until Ctrl-C
+//   node hack/cluster/cli.ts serve [same options as up]   run in the foreground until Ctrl-C
+// The environment: control plane, simulated kubelet, a scenario's workloads with backfilled
+// history, Prometheus (local-env.ts).
 // `up` starts a detached supervisor (`serve`) that owns the processes; its children die with it
 // (PDEATHSIG), and `down` asks it to stop them in order.
 import { spawn } from 'node:child_process';
@@ -10,9 +13,9 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { REPO_ROOT } from './binaries.ts';
-import { startCluster, type ClusterState } from './cluster.ts';
+import type { ClusterState } from './cluster.ts';
 import { paths } from './components.ts';
-import { startNodeAgent } from '../kubelet/node-agent.ts';
+import { startLocalEnv, scenarioFile } from './local-env.ts';
 
 const runDirOf = (name: string) => join(process.env.ATTUNE_RUN_DIR ?? join(REPO_ROOT, '.run'), name);
 const pidFile = (runDir: string) => join(runDir, 'supervisor.pid');
@@ -38,45 +41,61 @@ function readState(runDir: string): ClusterState | undefined {
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ClusterState) : undefined;
 }
 
-function nodeCount(v: string): number {
+const wholeNumber = (max: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new InvalidArgumentError('must be a whole number from 0 to 1000');
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`must be a whole number from 0 to ${max}`);
   return n;
+};
+
+interface EnvFlags {
+  name: string;
+  nodes: number;
+  scenario?: string;
+  historyDays: number;
 }
 
 function printReady(s: ClusterState): void {
-  console.log(`cluster ready: Kubernetes ${s.version} at ${s.server} (started in ${(s.startedInMs / 1000).toFixed(1)}s)`);
+  console.log(`cluster ready: Kubernetes ${s.version} at ${s.server} (control plane started in ${(s.startedInMs / 1000).toFixed(1)}s)`);
   console.log(`  export KUBECONFIG=${s.kubeconfig}`);
+  const endpoints = join(s.runDir, 'endpoints.json');
+  if (existsSync(endpoints)) {
+    const e = JSON.parse(readFileSync(endpoints, 'utf8')) as { prometheus: string; kubeletMetrics: string; scenario: string | null };
+    console.log(`  prometheus: ${e.prometheus}   kubelet metrics: ${e.kubeletMetrics}${e.scenario ? `   scenario: ${e.scenario}` : ''}`);
+  }
   console.log(`  logs: ${join(s.runDir, 'logs')}`);
 }
 
-async function serve(name: string, nodes: number): Promise<void> {
-  const runDir = runDirOf(name);
+async function serve(o: EnvFlags): Promise<void> {
+  const runDir = runDirOf(o.name);
   mkdirSync(runDir, { recursive: true });
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  if (o.scenario && !existsSync(scenarioFile(o.scenario))) {
+    console.error(`error: scenario '${o.scenario}' not found at ${scenarioFile(o.scenario)}`);
+    process.exit(1);
+  }
+  let env: Awaited<ReturnType<typeof startLocalEnv>>;
   try {
-    cluster = await startCluster({ runDir });
+    env = await startLocalEnv({ runDir, nodes: o.nodes, historyDays: o.historyDays, ...(o.scenario ? { scenario: o.scenario } : {}) });
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
-  const agent = nodes > 0 ? await startNodeAgent({ kubeconfig: cluster.kubeconfig, nodes, namePrefix: 'node', zones: ['zone-a', 'zone-b'] }) : undefined;
   writeFileSync(pidFile(runDir), String(process.pid));
-  printReady(cluster);
+  printReady(env.cluster);
+  if (env.history) console.log(`  history: ${o.historyDays} days backfilled for ${env.kubelet.pods().length} pods in ${env.history.seconds.toFixed(1)}s`);
   let stopping = false;
   const shutdown = async (sig: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${sig}: stopping the cluster`);
-    await agent?.stop();
-    await cluster.stop();
+    await env.stop();
     rmSync(pidFile(runDir), { force: true });
     process.exit(0);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(sig));
 }
 
-async function up(name: string, nodes: number): Promise<void> {
+async function up(o: EnvFlags): Promise<void> {
+  const { name } = o;
   const runDir = runDirOf(name);
   const pid = runningPid(runDir);
   const existing = readState(runDir);
@@ -88,7 +107,8 @@ async function up(name: string, nodes: number): Promise<void> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const out = openSync(supervisorLog(runDir), 'a');
-  const child = spawn(process.execPath, [import.meta.filename, 'serve', '--name', name, '--nodes', String(nodes)], {
+  const args = ['serve', '--name', name, '--nodes', String(o.nodes), '--history-days', String(o.historyDays), ...(o.scenario ? ['--scenario', o.scenario] : [])];
+  const child = spawn(process.execPath, [import.meta.filename, ...args], {
     detached: true,
     stdio: ['ignore', out, out],
   });
@@ -127,18 +147,14 @@ async function down(name: string): Promise<void> {
 }
 
 const program = new Command('cluster').description('local Kubernetes control plane on 127.0.0.1');
-program
-  .command('up')
-  .description('start a cluster in the background')
-  .option('--name <name>', 'cluster name (run folder .run/<name>)', 'dev')
-  .option('--nodes <n>', 'simulated nodes to register', nodeCount, 2)
-  .action((o: { name: string; nodes: number }) => up(o.name, o.nodes));
-program
-  .command('serve')
-  .description('run a cluster in the foreground until interrupted')
-  .option('--name <name>', 'cluster name', 'dev')
-  .option('--nodes <n>', 'simulated nodes to register', nodeCount, 2)
-  .action((o: { name: string; nodes: number }) => serve(o.name, o.nodes));
+const envOptions = (c: Command) =>
+  c
+    .option('--name <name>', 'cluster name (run folder .run/<name>)', 'dev')
+    .option('--nodes <n>', 'simulated nodes to register', wholeNumber(1000), 2)
+    .option('--scenario <name>', 'workloads to run: a file in test/scenarios (without .yaml) or a path')
+    .option('--history-days <n>', 'days of metrics history to backfill before Prometheus starts', wholeNumber(30), 7);
+envOptions(program.command('up').description('start a cluster in the background')).action((o: EnvFlags) => up(o));
+envOptions(program.command('serve').description('run a cluster in the foreground until interrupted')).action((o: EnvFlags) => serve(o));
 program
   .command('down')
   .description('stop a cluster started with up')

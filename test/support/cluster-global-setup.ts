@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../../hack/cluster/cluster.ts';
-import { startNodeAgent } from '../../hack/kubelet/node-agent.ts';
+import { startSimulatedKubelet } from '../../hack/kubelet/simulated-kubelet.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     nodeNames: string[];
     clusterRunDir: string;
+    metricsAddress: string;
   }
 }
 
@@ -23,9 +24,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runDir = await mkdtemp(join(tmpdir(), 'attune-it-'));
   const keep = process.env.ATTUNE_KEEP_RUN === '1';
   const cluster = await startCluster({ runDir, removeOnStop: !keep });
-  let agent: Awaited<ReturnType<typeof startNodeAgent>>;
+  let agent: Awaited<ReturnType<typeof startSimulatedKubelet>>;
   try {
-    agent = await startNodeAgent({ kubeconfig: cluster.kubeconfig, nodes: INTEGRATION_NODES, namePrefix: 'it-node', zones: ['zone-a', 'zone-b'] });
+    agent = await startSimulatedKubelet({
+      kubeconfig: cluster.kubeconfig,
+      nodes: INTEGRATION_NODES,
+      namePrefix: 'it-node',
+      zones: ['zone-a', 'zone-b'],
+      cpu: '4',
+      memory: '8Gi',
+      resizeActuationMs: 300,
+    });
   } catch (e) {
     await cluster.stop();
     throw e;
@@ -34,6 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubeconfig', cluster.kubeconfig);
   project.provide('nodeNames', [...agent.nodeNames]);
   project.provide('clusterRunDir', runDir);
+  project.provide('metricsAddress', agent.metricsAddress);
   return async () => {
     await agent.stop();
     await cluster.stop();

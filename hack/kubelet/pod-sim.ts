@@ -1,0 +1,176 @@
+// What the simulated kubelet knows about one pod, and the pod status a 1.35 kubelet would report
+// for it. Pure: the shell (simulated-kubelet.ts) owns the mutable map of these and writes the
+// status only when it changed.
+import type { V1Pod } from '@kubernetes/client-node';
+import { initialState, isReady, isRunning, type ContainerState } from '../sim/container-model.ts';
+import { profileFor, type ContainerProfile, type PodProfile } from '../sim/profile.ts';
+import { parseQuantity } from '../sim/units.ts';
+import type { ResourceList } from './resize-admission.ts';
+
+export interface ContainerResources {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export interface ContainerSim {
+  name: string;
+  image: string;
+  /** Admitted requests (status.containerStatuses[].allocatedResources). */
+  allocated: ResourceList;
+  /** What the runtime applied (status.containerStatuses[].resources). */
+  actual: ContainerResources;
+  profile: ContainerProfile;
+  sim: ContainerState;
+}
+
+export type ResizeCondition =
+  | { type: 'PodResizePending'; reason: 'Deferred' | 'Infeasible'; message: string; generation: number; sinceMs: number }
+  | { type: 'PodResizeInProgress'; reason?: 'Error'; message?: string; generation: number; sinceMs: number };
+
+export interface PodSim {
+  uid: string;
+  namespace: string;
+  name: string;
+  node: string;
+  podIP: string;
+  startedAtMs: number;
+  /** Simulated time up to which the usage model has run. */
+  steppedToMs: number;
+  /** Latest metadata.generation seen, and the one the status reflects. */
+  generation: number;
+  observedGeneration: number;
+  containers: ContainerSim[];
+  resize?: ResizeCondition;
+  ready: boolean;
+  readyChangedAtMs: number;
+  /** Set once deletion started: containers are stopping, the pod is no longer Ready. */
+  terminatingSinceMs?: number;
+}
+
+/** cpu and memory only: the resources a kubelet reports and in-place resize changes. */
+export function cpuMem(list: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of ['cpu', 'memory']) if (list[k] !== undefined) out[k] = list[k];
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function specResources(pod: V1Pod, container: string): ContainerResources {
+  const c = pod.spec?.containers.find((x) => x.name === container);
+  const requests = cpuMem(c?.resources?.requests);
+  const limits = cpuMem(c?.resources?.limits);
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
+export function newPodSim(pod: V1Pod, profile: PodProfile | undefined, podIP: string, nowMs: number): PodSim {
+  const generation = pod.metadata?.generation ?? 1;
+  return {
+    uid: pod.metadata!.uid!,
+    namespace: pod.metadata!.namespace!,
+    name: pod.metadata!.name!,
+    node: pod.spec!.nodeName!,
+    podIP,
+    startedAtMs: nowMs,
+    steppedToMs: nowMs,
+    generation,
+    observedGeneration: generation,
+    containers: (pod.spec?.containers ?? []).map((c) => {
+      const actual = specResources(pod, c.name);
+      return { name: c.name, image: c.image ?? '', allocated: actual.requests, actual, profile: profileFor(profile, c.name), sim: initialState(nowMs) };
+    }),
+    ready: true,
+    readyChangedAtMs: nowMs,
+  };
+}
+
+/** A resource list as numbers: cores and bytes. */
+export function resourceNumbers(list: Record<string, string> | undefined): { cpuCores?: number; memoryBytes?: number } {
+  const cpu = list?.cpu === undefined ? undefined : parseQuantity(list.cpu);
+  const mem = list?.memory === undefined ? undefined : parseQuantity(list.memory);
+  return { ...(cpu === undefined ? {} : { cpuCores: cpu }), ...(mem === undefined ? {} : { memoryBytes: mem }) };
+}
+
+/** Limits as numbers for the usage model. */
+export function limitsOf(c: ContainerSim): { cpuCores?: number; memoryBytes?: number } {
+  return resourceNumbers(c.actual.limits);
+}
+
+/** The noise seed of a container: the live model and the backfill must agree on it. */
+export const containerSeed = (p: PodSim, c: ContainerSim): string => `${p.uid}/${c.name}`;
+
+export function podReady(p: PodSim): boolean {
+  return p.terminatingSinceMs === undefined && p.containers.every((c) => isReady(c.sim, c.profile));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const hashHex = (s: string) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+};
+
+/** The `status` a kubelet would write for this pod (a merge patch: arrays are complete). */
+export function podStatus(p: PodSim) {
+  const cond = (type: string, status: boolean, sinceMs: number, extra: Record<string, unknown> = {}) => ({
+    type,
+    status: status ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: iso(sinceMs),
+    observedGeneration: p.observedGeneration,
+    ...extra,
+  });
+  const containerReady = (c: ContainerSim) => p.terminatingSinceMs === undefined && isReady(c.sim, c.profile);
+  const notReady = p.containers.filter((c) => !containerReady(c)).map((c) => c.name);
+  const readyExtra = p.ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]` };
+  const conditions: Array<Record<string, unknown>> = [
+    cond('PodReadyToStartContainers', true, p.startedAtMs),
+    cond('Initialized', true, p.startedAtMs),
+    cond('Ready', p.ready, p.readyChangedAtMs, readyExtra),
+    cond('ContainersReady', p.ready, p.readyChangedAtMs, readyExtra),
+    cond('PodScheduled', true, p.startedAtMs),
+  ];
+  if (p.resize) {
+    conditions.push({
+      type: p.resize.type,
+      status: 'True',
+      lastProbeTime: iso(p.resize.sinceMs),
+      lastTransitionTime: iso(p.resize.sinceMs),
+      observedGeneration: p.resize.generation,
+      ...(p.resize.reason ? { reason: p.resize.reason } : {}),
+      ...(p.resize.message ? { message: p.resize.message } : {}),
+    });
+  }
+  return {
+    status: {
+      phase: 'Running',
+      observedGeneration: p.observedGeneration,
+      hostIP: '127.0.0.1',
+      hostIPs: [{ ip: '127.0.0.1' }],
+      podIP: p.podIP,
+      podIPs: [{ ip: p.podIP }],
+      startTime: iso(p.startedAtMs),
+      conditions,
+      containerStatuses: p.containers.map((c) => {
+        const running = isRunning(c.sim);
+        return {
+          name: c.name,
+          image: c.image,
+          imageID: `${c.image}@sha256:${hashHex(c.image).repeat(8)}`,
+          containerID: `attune-sim://${hashHex(`${p.uid}/${c.name}`).repeat(8)}`,
+          ready: containerReady(c),
+          started: running,
+          restartCount: c.sim.restarts,
+          state: running
+            ? { running: { startedAt: iso(c.sim.startedAtMs) } }
+            : { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${p.uid})` } },
+          lastState:
+            c.sim.lastTerminatedReason === 'OOMKilled' && c.sim.lastTerminatedAtMs !== undefined
+              ? { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: iso(c.sim.lastTerminatedAtMs), containerID: `attune-sim://${hashHex(`${p.uid}/${c.name}/${c.sim.restarts - 1}`).repeat(8)}` } }
+              : {},
+          resources: c.actual,
+          ...(c.allocated ? { allocatedResources: c.allocated } : {}),
+        };
+      }),
+    },
+  };
+}
