@@ -19,6 +19,8 @@ export interface PrometheusOptions {
   /** Default: the cached binary from `make tools`. */
   bin?: string;
   startTimeoutMs?: number;
+  /** A fixed port (e.g. to restart Prometheus where clients expect it); default: a free one. */
+  port?: number;
 }
 
 export interface RunningPrometheus {
@@ -56,7 +58,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const logFile = join(runDir, 'prometheus.log');
   await mkdir(tsdbDir, { recursive: true });
   await writeFile(configFile, prometheusConfig(opts.scrapeTargets, opts.scrapeIntervalS ?? 5));
-  const [port] = await freePorts(1);
+  const port = opts.port ?? (await freePorts(1))[0];
   const url = `http://127.0.0.1:${port!}`;
   const proc = startProcess('prometheus', bin, [
     `--config.file=${configFile}`,

@@ -1,7 +1,10 @@
 // The MetricsSource port: what the controller asks of a metrics backend, and the typed error it
 // gets when the backend cannot answer. The controller resizes nothing new on such an error
 // (fail safe) and reports it in the MetricsAvailable condition.
+import type { ContainerUsage, MetricsErrorKind } from '../core/usage.ts';
 import type { Resource, WorkloadKind } from './promql.ts';
+
+export type { ContainerUsage, MetricsErrorKind };
 
 export interface UsageRequest {
   namespace: string;
@@ -16,21 +19,10 @@ export interface UsageRequest {
   custom?: string;
 }
 
-/** One container of a workload, its pods combined. CPU in cores, memory in bytes. */
-export interface ContainerUsage {
-  container: string;
-  percentile: number;
-  dataPoints: number;
-  spanMs: number;
-  pods: number;
-}
-
 export interface MetricsSource {
   /** Usage per container name; an empty map means no data for the workload yet. */
   usage(req: UsageRequest): Promise<Map<string, ContainerUsage>>;
 }
-
-export type MetricsErrorKind = 'Unreachable' | 'Timeout' | 'Unauthorized' | 'BadQuery' | 'BadResponse';
 
 export class MetricsError extends Error {
   readonly kind: MetricsErrorKind;
