@@ -5,6 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Controller } from './controller/controller.ts';
 import { parseDuration } from './core/duration.ts';
+import { queryStats } from './metrics/prometheus-source.ts';
 import { startHealthServer } from './runtime/health-server.ts';
 
 const duration = (v: string) => {
@@ -64,7 +65,7 @@ const controller = new Controller({
   queryConcurrency: o.queryConcurrency,
 });
 const [host, port] = [o.healthAddr.slice(0, o.healthAddr.lastIndexOf(':')), Number(o.healthAddr.slice(o.healthAddr.lastIndexOf(':') + 1))];
-const health = await startHealthServer(host || '127.0.0.1', port, { health: () => controller.health(), counters: () => ({ ...controller.stats }) });
+const health = await startHealthServer(host || '127.0.0.1', port, { health: () => controller.health(), counters: () => ({ ...controller.stats, prometheus_queries_total: queryStats.queries, prometheus_query_errors_total: queryStats.queryErrors, prometheus_bytes_received_total: queryStats.bytesReceived }) });
 log.info({ healthAddr: `${host}:${health.port}` }, 'health endpoints up');
 
 let stopping = false;

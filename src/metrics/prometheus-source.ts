@@ -28,6 +28,9 @@ const VectorSample = z.object({
 });
 const VectorResult = z.object({ resultType: z.literal('vector'), result: z.array(VectorSample) });
 
+/** Counters shared by every source of the process (for /metrics and benchmarks). */
+export const queryStats = { queries: 0, queryErrors: 0, bytesReceived: 0 };
+
 export class PrometheusSource implements MetricsSource {
   private readonly driver: PrometheusDriver;
   private readonly concurrency: number;
@@ -46,7 +49,10 @@ export class PrometheusSource implements MetricsSource {
       // A non-Prometheus error body (a proxy's 403 or 502 page) would lose its HTTP status in
       // prometheus-query's normaliser; give it a Prometheus-shaped body first.
       responseInterceptor: {
-        onFulfilled: (r) => r,
+        onFulfilled: (r) => {
+          queryStats.bytesReceived += Number(r.headers['content-length'] ?? 0) || JSON.stringify(r.data).length;
+          return r;
+        },
         onRejected: (err: Error & { response?: { status: number; data?: unknown } }) => {
           const r = err.response;
           if (r && (typeof r.data !== 'object' || r.data === null || !('status' in r.data))) {
@@ -69,9 +75,11 @@ export class PrometheusSource implements MetricsSource {
 
   private async instant(query: string, endMs: number): Promise<z.infer<typeof VectorResult>> {
     let res: unknown;
+    queryStats.queries++;
     try {
       res = await this.driver.instantQuery(query, new Date(endMs));
     } catch (e) {
+      queryStats.queryErrors++;
       throw toMetricsError(e);
     }
     const parsed = VectorResult.safeParse(res);
