@@ -13,6 +13,7 @@ import type { ResizePolicyStatus } from '../api/status.ts';
 import { parseDuration } from '../core/duration.ts';
 import { invalidSpecStatus, recommendStatus, workloadKey, type RecommendSnapshot } from '../core/recommend-status.ts';
 import type { UsageAnswer } from '../core/usage.ts';
+import { EventRecorder } from '../kube/events.ts';
 import { resilientInformer, type InformerHealth, type ResilientInformer } from '../kube/informer.ts';
 import { MetricsError } from '../metrics/source.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
@@ -51,6 +52,7 @@ export class Controller {
   private readonly o: ControllerOptions;
   private readonly custom: CustomObjectsApi;
   private readonly sources: MetricsSources;
+  private readonly events: EventRecorder;
   private readonly policies: ResilientInformer<PolicyObject>;
   private readonly workloads = new Map<TargetKind, ResilientInformer<Workload>>();
   private readonly queue: WorkQueue;
@@ -62,6 +64,7 @@ export class Controller {
     const core = o.kc.makeApiClient(CoreV1Api);
     const apps = o.kc.makeApiClient(AppsV1Api);
     this.custom = o.kc.makeApiClient(CustomObjectsApi);
+    this.events = new EventRecorder(core, 'attune', 10 * 60_000, (e) => o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not record an event'));
     this.sources = new MetricsSources(core, {
       ...(o.defaultPrometheusUrl ? { defaultUrl: o.defaultPrometheusUrl } : {}),
       ...(o.queryTimeoutMs ? { timeoutMs: o.queryTimeoutMs } : {}),
@@ -151,6 +154,7 @@ export class Controller {
     const parsed = parseResizePolicy(policy);
     if (!parsed.ok) {
       log.warn({ errors: parsed.errors }, 'invalid spec');
+      await this.events.record(policy, 'Warning', 'InvalidSpec', parsed.errors.join('; '));
       await this.persist(policy, invalidSpecStatus(parsed.errors, generation, previous, now), log);
       return {};
     }
@@ -214,9 +218,19 @@ export class Controller {
       const ready = status.conditions?.find((c) => c.type === 'Ready');
       log.info({ ready: ready?.status, reason: ready?.reason }, 'status updated');
     } catch (e) {
-      if ((e as { code?: number }).code === 409) {
+      const code = (e as { code?: number }).code;
+      if (code === 409) {
         this.stats.conflicts++;
         throw new Error('conflict writing status; requeued', { cause: e });
+      }
+      if (code === 422) {
+        // The apiserver refuses any write to this object: its stored spec breaks the current
+        // schema (written under an older one). Retrying cannot help until the spec changes, which
+        // the informer reports; say so where users look instead.
+        const message = String((e as { body?: unknown }).body ?? e).slice(0, 600);
+        log.warn({ err: message }, 'status cannot be written: the stored object breaks the current schema');
+        await this.events.record(policy, 'Warning', 'StatusRejected', `status cannot be written until the spec is fixed: ${message}`);
+        return;
       }
       throw e;
     }
