@@ -1,14 +1,15 @@
 // Recommend mode end to end: the real operator process against the local environment (control
-// plane, simulated kubelet, Prometheus with two days of the `oversized` scenario's history).
+// plane, simulated kubelet, Prometheus with two days of the `oversized` scenario's history),
+// running as the `attune` ServiceAccount with exactly the RBAC of deploy/rbac.yaml.
 // The published recommendations match an independent computation from the scenario's profile;
 // no pod is touched; stopping Prometheus flips MetricsAvailable within a refresh and restarting
 // it recovers; a policy whose target does not exist says so.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
 import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
 import { startPrometheus } from '../../hack/prometheus/prometheus.ts';
@@ -36,9 +37,26 @@ beforeAll(async () => {
     const crd = await ext.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
     expect(crd.status?.conditions?.find((x) => x.type === 'Established')?.status).toBe('True');
   });
+  // The operator's identity: deploy/rbac.yaml, and a token of its ServiceAccount.
+  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
+  const token = await eventually(async () => {
+    const tr = await c.core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 3600 } } });
+    return tr.status!.token;
+  });
+  const admin = c.kc.getCurrentCluster()!;
+  const saKc = new KubeConfig();
+  saKc.loadFromOptions({
+    clusters: [{ name: 'local', server: admin.server, caData: admin.caData }],
+    users: [{ name: 'attune', token }],
+    contexts: [{ name: 'attune', cluster: 'local', user: 'attune' }],
+    currentContext: 'attune',
+  });
+  const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
+  await writeFile(saKubeconfig, saKc.exportConfig(), { mode: 0o600 });
+
   operator = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'src', 'main.ts'), '--kubeconfig', env.cluster.kubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '3s', '--query-timeout', '2s', '--health-addr', '127.0.0.1:0'],
+    [join(REPO_ROOT, 'src', 'main.ts'), '--kubeconfig', saKubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '3s', '--query-timeout', '2s', '--health-addr', '127.0.0.1:0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   operator.stdout!.on('data', (d: Buffer) => (operatorLog += d.toString()));
