@@ -5,7 +5,10 @@
 //                                   change; written once per cycle, never overwritten by a later
 //                                   resize of the same cycle;
 //   attune.dev/cycle               the id of the resize cycle that changed the pod;
-//   attune.dev/policy              "<namespace>/<name>" of the ResizePolicy.
+//   attune.dev/policy              "<namespace>/<name>" of the ResizePolicy;
+//   attune.dev/baseline            JSON {"at": "<RFC 3339 time of the resize>", "restarts": {"<container>": n}}
+//                                   — what the safety monitor compares against (restart spikes,
+//                                   OOMKills and NotReady since the resize), also after a restart.
 // Pure: encode to annotations, decode from annotations (never throws; a damaged record is
 // reported as such, so the controller can refuse to touch the pod rather than guess).
 import { Annotation } from '../api/constants.ts';
@@ -17,12 +20,22 @@ export interface ContainerResources {
   limits?: ResourceList;
 }
 
+export interface Baseline {
+  /** When the pod was resized (RFC 3339). */
+  at: string;
+  /** Per container: restartCount when it was resized. */
+  restarts: Record<string, number>;
+}
+
 export interface PodRecord {
   /** Per container: its resources before the cycle changed them. */
   originals: Record<string, ContainerResources>;
   cycle: string;
   policy: string;
+  baseline?: Baseline;
 }
+
+export const BASELINE_ANNOTATION = 'attune.dev/baseline';
 
 export type DecodedRecord = { state: 'none' } | { state: 'ok'; record: PodRecord } | { state: 'damaged'; reason: string };
 
@@ -52,7 +65,23 @@ export function encodeRecord(r: PodRecord): Record<string, string> {
     [Annotation.originalResources]: JSON.stringify(originals),
     [Annotation.cycle]: r.cycle,
     [Annotation.policy]: r.policy,
+    ...(r.baseline ? { [BASELINE_ANNOTATION]: JSON.stringify(r.baseline) } : {}),
   };
+}
+
+function decodeBaseline(raw: string | undefined): Baseline | undefined {
+  if (raw === undefined) return undefined;
+  const v = JSON.parse(raw) as unknown;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('baseline is not an object');
+  const { at, restarts } = v as { at?: unknown; restarts?: unknown };
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw new Error('baseline.at is not a time');
+  if (typeof restarts !== 'object' || restarts === null || Array.isArray(restarts)) throw new Error('baseline.restarts is not an object');
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(restarts as Record<string, unknown>)) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`baseline.restarts.${k} is not a count`);
+    out[k] = n;
+  }
+  return { at, restarts: out };
 }
 
 export function decodeRecord(annotations: Readonly<Record<string, string>> | undefined): DecodedRecord {
@@ -81,5 +110,11 @@ export function decodeRecord(annotations: Readonly<Record<string, string>> | und
     return { state: 'damaged', reason: `${Annotation.originalResources}: ${(e as Error).message}` };
   }
   if (!cycle) return { state: 'damaged', reason: `${Annotation.cycle} is missing` };
-  return { state: 'ok', record: { originals, cycle, policy } };
+  let baseline: Baseline | undefined;
+  try {
+    baseline = decodeBaseline(annotations?.[BASELINE_ANNOTATION]);
+  } catch (e) {
+    return { state: 'damaged', reason: `${BASELINE_ANNOTATION}: ${(e as Error).message}` };
+  }
+  return { state: 'ok', record: { originals, cycle, policy, ...(baseline ? { baseline } : {}) } };
 }

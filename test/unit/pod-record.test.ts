@@ -10,6 +10,10 @@ const record = {
 
 describe('pod record', () => {
   it('round-trips', () => expect(decodeRecord(encodeRecord(record))).toEqual({ state: 'ok', record }));
+  it('round-trips with a baseline', () => {
+    const r = { ...record, baseline: { at: '2026-11-22T05:00:00.000Z', restarts: { app: 2, side: 0 } } };
+    expect(decodeRecord(encodeRecord(r))).toEqual({ state: 'ok', record: r });
+  });
 
   it('keeps only cpu and memory', () => {
     const a = encodeRecord({ ...record, originals: { app: { requests: { cpu: '1', 'ephemeral-storage': '1Gi' } } } });
@@ -24,6 +28,7 @@ describe('pod record', () => {
     ['a container that is a string', { 'attune.dev/original-resources': '{"app":"1"}', 'attune.dev/cycle': 'c' }, /container app/],
     ['a number quantity', { 'attune.dev/original-resources': '{"app":{"requests":{"cpu":1}}}', 'attune.dev/cycle': 'c' }, /cpu is not a quantity/],
     ['no cycle', { 'attune.dev/original-resources': '{}' }, /cycle is missing/],
+    ['a baseline with a negative count', { 'attune.dev/original-resources': '{}', 'attune.dev/cycle': 'c', 'attune.dev/baseline': '{"at":"2026-11-22T05:00:00Z","restarts":{"app":-1}}' }, /not a count/],
     ['huge', { 'attune.dev/original-resources': 'x'.repeat(70_000), 'attune.dev/cycle': 'c' }, /larger than/],
   ])('a damaged record is reported, not guessed: %s', (_what, annotations, reason) => {
     const d = decodeRecord(annotations);
