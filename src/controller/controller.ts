@@ -81,8 +81,21 @@ export class Controller {
       (ns
         ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
         : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<KubernetesListObject<PolicyObject>>;
-    const enqueue = (p: PolicyObject) => this.queue.add(keyOf(p));
-    this.policies = resilientInformer<PolicyObject>(o.kc, 'resizepolicies', policyPath, listPolicies, { add: enqueue, update: enqueue, delete: (p) => this.forget(p) });
+    // Only a new generation (a spec change) or a new object is a reason to reconcile: updates of
+    // status alone — our own writes above all — would otherwise loop (write → update → reconcile
+    // → write). Periodic refreshes and resyncs cover everything else.
+    const specChanged = generationFilter();
+    const enqueue = (p: PolicyObject) => {
+      if (specChanged(p)) this.queue.add(keyOf(p));
+    };
+    this.policies = resilientInformer<PolicyObject>(o.kc, 'resizepolicies', policyPath, listPolicies, {
+      add: enqueue,
+      update: enqueue,
+      delete: (p) => {
+        specChanged.forget(p);
+        this.forget(p);
+      },
+    });
 
     const lists: Record<TargetKind, { path: string; list: () => Promise<KubernetesListObject<Workload>> }> = {
       Deployment: { path: 'deployments', list: () => (ns ? apps.listNamespacedDeployment({ namespace: ns }) : apps.listDeploymentForAllNamespaces()) },
@@ -92,14 +105,23 @@ export class Controller {
     };
     for (const kind of TARGET_KINDS) {
       const { path, list } = lists[kind];
-      // A workload change may change a recommendation's starting point: look again at the
-      // policies of its namespace (cheap: a key per policy, de-duplicated by the queue).
+      // A workload's spec change may change a recommendation's starting point: look again at the
+      // policies of its namespace (a key per policy, de-duplicated by the queue). Status updates
+      // of workloads (replica counts during rollouts) are not a reason.
+      const workloadChanged = generationFilter();
       const touched = (w: Workload) => {
         for (const p of this.policies.list(w.metadata?.namespace)) this.queue.add(keyOf(p));
       };
       this.workloads.set(
         kind,
-        resilientInformer<Workload>(o.kc, path, ns ? `/apis/apps/v1/namespaces/${ns}/${path}` : `/apis/apps/v1/${path}`, list, { add: touched, update: touched, delete: touched }),
+        resilientInformer<Workload>(o.kc, path, ns ? `/apis/apps/v1/namespaces/${ns}/${path}` : `/apis/apps/v1/${path}`, list, {
+          add: (w) => workloadChanged(w) && touched(w),
+          update: (w) => workloadChanged(w) && touched(w),
+          delete: (w) => {
+            workloadChanged.forget(w);
+            touched(w);
+          },
+        }),
       );
     }
   }
@@ -238,3 +260,17 @@ export class Controller {
 }
 
 export const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** True the first time an object is seen and whenever its metadata.generation changes. */
+export function generationFilter(): ((o: KubernetesObject) => boolean) & { forget(o: KubernetesObject): void } {
+  const seen = new Map<string, number | undefined>();
+  const f = (o: KubernetesObject) => {
+    const key = `${o.metadata?.uid ?? keyOf(o)}`;
+    const gen = o.metadata?.generation;
+    if (seen.has(key) && seen.get(key) === gen) return false;
+    seen.set(key, gen);
+    return true;
+  };
+  f.forget = (o: KubernetesObject) => void seen.delete(`${o.metadata?.uid ?? keyOf(o)}`);
+  return f;
+}

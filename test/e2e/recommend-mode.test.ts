@@ -125,6 +125,17 @@ describe('Recommend mode', () => {
     expect(await podsSnapshot()).toEqual(before);
   });
 
+  it('reconciles at the refresh rate, not in a loop on its own status writes', async () => {
+    const addr = /ready (\S+)/.exec(operatorLog)![1]!;
+    const reconciles = async () => Number(/^attune_reconciles (\d+)$/m.exec(await (await fetch(`http://${addr}/metrics`)).text())![1]);
+    const before = await reconciles();
+    await new Promise((r) => setTimeout(r, 6_000));
+    const during = (await reconciles()) - before;
+    // One policy, refresh 3s: about 2 reconciles in 6 s. A write → update → reconcile loop makes hundreds.
+    expect(during).toBeGreaterThanOrEqual(1);
+    expect(during).toBeLessThanOrEqual(6);
+  });
+
   it('a missing target is reported in the Ready condition', async () => {
     await createPolicy('ghost', { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'does-not-exist' } });
     await eventually(async () => expect(cond(await statusOf('ghost'), 'Ready')).toMatchObject({ status: 'False', reason: 'TargetNotFound' }), 30_000);
