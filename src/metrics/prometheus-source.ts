@@ -5,7 +5,7 @@
 import { Agent } from 'node:https';
 import { PrometheusDriver } from 'prometheus-query';
 import { z } from 'zod';
-import { usageStatsQuery, type UsageQueryInput } from './promql.ts';
+import { usageStatsQuery } from './promql.ts';
 import { MetricsError, type ContainerUsage, type MetricsSource, type UsageRequest } from './source.ts';
 
 export interface PrometheusSourceOptions {
@@ -67,8 +67,7 @@ export class PrometheusSource implements MetricsSource {
   }
 
   async usage(req: UsageRequest): Promise<Map<string, ContainerUsage>> {
-    const input: UsageQueryInput = { ...req };
-    const query = usageStatsQuery(input);
+    const query = usageStatsQuery(req);
     const raw = await this.limited(() => this.instant(query, req.endMs));
     return combine(raw, req.endMs);
   }

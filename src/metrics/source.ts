@@ -2,21 +2,13 @@
 // gets when the backend cannot answer. The controller resizes nothing new on such an error
 // (fail safe) and reports it in the MetricsAvailable condition.
 import type { ContainerUsage, MetricsErrorKind } from '../core/usage.ts';
-import type { Resource, WorkloadKind } from './promql.ts';
+import type { UsageQueryInput } from './promql.ts';
 
 export type { ContainerUsage, MetricsErrorKind };
 
-export interface UsageRequest {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-  resource: Resource;
-  percentile: number;
-  windowMs: number;
-  stepMs: number;
+export interface UsageRequest extends UsageQueryInput {
   /** Evaluation time (the end of the window). */
   endMs: number;
-  custom?: string;
 }
 
 export interface MetricsSource {

@@ -3,27 +3,25 @@
 // are not re-validated — and the operator starts: each bad policy gets InvalidSpec=True naming the
 // field, the operator keeps running, and policies created afterwards are still served. Also: a
 // missing credentials Secret is a MetricsAvailable=False condition, not a crash.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
 import { startCluster, type LocalCluster } from '../../hack/cluster/cluster.ts';
 import { applyManifests } from '../../hack/cluster/local-env.ts';
 import { freePorts } from '../../hack/cluster/ports.ts';
 import { GROUP, KIND, PLURAL, SINGULAR, VERSION } from '../../src/api/constants.ts';
-import type { ResizePolicyStatus } from '../../src/api/status.ts';
 import { clients, eventually, type Clients } from '../support/kube.ts';
+import { condition as cond, policies, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const NS = 'default';
 let cluster: LocalCluster;
 let runDir: string;
-let operator: ChildProcess;
-let operatorLog = '';
+let operator: RunningOperator;
 let c: Clients;
-let custom: CustomObjectsApi;
+let rsp: ReturnType<typeof policies>;
 
 const T = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
 /** Stored spec → the field the InvalidSpec message must name. */
@@ -41,7 +39,7 @@ beforeAll(async () => {
   runDir = await mkdtemp(join(tmpdir(), 'attune-e2e-robust-'));
   cluster = await startCluster({ runDir, removeOnStop: true });
   c = clients(cluster.kubeconfig);
-  custom = c.kc.makeApiClient(CustomObjectsApi);
+  rsp = policies(c.kc, NS);
   const ext = c.kc.makeApiClient(ApiextensionsV1Api);
   const established = async () =>
     eventually(async () => {
@@ -85,32 +83,17 @@ beforeAll(async () => {
   });
 
   const [closedPort] = await freePorts(1);
-  operator = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'src', 'main.ts'), '--kubeconfig', cluster.kubeconfig, '--prometheus-url', `http://127.0.0.1:${closedPort!}`, '--refresh', '3s', '--query-timeout', '1s', '--health-addr', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  operator.stdout!.on('data', (d: Buffer) => (operatorLog += d.toString()));
-  operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
-  await eventually(() => {
-    if (operator.exitCode !== null) throw new Error(`operator exited: ${operatorLog}`);
-    expect(operatorLog).toContain('ready ');
-  }, 60_000);
+  operator = await startOperator(['--kubeconfig', cluster.kubeconfig, '--prometheus-url', `http://127.0.0.1:${closedPort!}`, '--refresh', '3s', '--query-timeout', '1s']);
 }, 300_000);
 
 afterAll(async () => {
-  operator?.kill('SIGTERM');
+  operator?.stop();
   await cluster?.stop();
   await rm(runDir, { recursive: true, force: true });
 });
 
-async function createPolicy(name: string, spec: unknown): Promise<void> {
-  await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, metadata: { name }, spec } });
-}
-async function statusOf(name: string): Promise<ResizePolicyStatus> {
-  return ((await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name })) as { status?: ResizePolicyStatus }).status ?? {};
-}
-const cond = (s: ResizePolicyStatus, type: string) => s.conditions?.find((x) => x.type === type);
+const createPolicy = (name: string, spec: unknown) => rsp.create(name, spec);
+const statusOf = (name: string) => rsp.status(name);
 
 const warnings = async (name: string) =>
   (await c.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name},involvedObject.kind=${KIND}` })).items.filter((e) => e.type === 'Warning');
@@ -140,7 +123,7 @@ it.each(['zero-percentile', 'bad-quantity', 'no-target', 'unknown-mode', 'deep-g
 it.each(['string-target', 'wrong-types'])('policy "%s": the rejected status write is an event, not a retry loop', async (name) => {
   await eventually(async () => expect((await warnings(name)).map((e) => e.reason)).toContain('StatusRejected'), 30_000);
   await new Promise((r) => setTimeout(r, 3_000));
-  const attempts = operatorLog.split('\n').filter((l) => l.includes(`"policy":"default/${name}"`) && l.includes('status cannot be written')).length;
+  const attempts = operator.log().split('\n').filter((l) => l.includes(`"policy":"default/${name}"`) && l.includes('status cannot be written')).length;
   expect(attempts).toBeLessThanOrEqual(3); // initial pass + resyncs, not a backoff loop
 });
 
@@ -155,6 +138,6 @@ it('keeps running and serves policies created afterwards; a missing Secret is a 
     return st;
   }, 30_000);
   expect(cond(s, 'MetricsAvailable')!.message).toContain('prom-token');
-  expect(operator.exitCode).toBeNull();
-  expect(operatorLog).not.toMatch(/unhandled rejection/);
+  expect(operator.process.exitCode).toBeNull();
+  expect(operator.log()).not.toMatch(/unhandled rejection/);
 });

@@ -4,33 +4,31 @@
 // The published recommendations match an independent computation from the scenario's profile;
 // no pod is touched; stopping Prometheus flips MetricsAvailable within a refresh and restarting
 // it recovers; a policy whose target does not exist says so.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
 import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
 import { startPrometheus } from '../../hack/prometheus/prometheus.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/constants.ts';
-import type { ResizePolicyStatus } from '../../src/api/status.ts';
+import { GROUP, PLURAL } from '../../src/api/constants.ts';
 import { toBytes, toMillicores } from '../../src/core/quantity.ts';
-import { clients, eventually, type Clients } from '../support/kube.ts';
+import { clients, eventually, tokenKubeConfig, type Clients } from '../support/kube.ts';
+import { condition as cond, policies, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const NS = 'oversized';
 let env: LocalEnv;
 let runDir: string;
-let operator: ChildProcess;
-let operatorLog = '';
+let operator: RunningOperator;
 let c: Clients;
-let custom: CustomObjectsApi;
+let rsp: ReturnType<typeof policies>;
 
 beforeAll(async () => {
   runDir = await mkdtemp(join(tmpdir(), 'attune-e2e-recommend-'));
   env = await startLocalEnv({ runDir, nodes: 2, scenario: 'oversized', historyDays: 2, removeOnStop: true });
   c = clients(env.cluster.kubeconfig);
-  custom = c.kc.makeApiClient(CustomObjectsApi);
+  rsp = policies(c.kc, NS);
   await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'crds', 'attune.dev_resizepolicies.yaml'));
   const ext = c.kc.makeApiClient(ApiextensionsV1Api);
   await eventually(async () => {
@@ -41,46 +39,22 @@ beforeAll(async () => {
   await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
   const token = await eventually(async () => {
     const tr = await c.core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 3600 } } });
-    return tr.status!.token;
-  });
-  const admin = c.kc.getCurrentCluster()!;
-  const saKc = new KubeConfig();
-  saKc.loadFromOptions({
-    clusters: [{ name: 'local', server: admin.server, caData: admin.caData }],
-    users: [{ name: 'attune', token }],
-    contexts: [{ name: 'attune', cluster: 'local', user: 'attune' }],
-    currentContext: 'attune',
+    expect(tr.status?.token).toBeTruthy();
+    return tr.status!.token!;
   });
   const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
-  await writeFile(saKubeconfig, saKc.exportConfig(), { mode: 0o600 });
-
-  operator = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'src', 'main.ts'), '--kubeconfig', saKubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '3s', '--query-timeout', '2s', '--health-addr', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  operator.stdout!.on('data', (d: Buffer) => (operatorLog += d.toString()));
-  operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
-  await eventually(() => {
-    if (operator.exitCode !== null) throw new Error(`operator exited: ${operatorLog}`);
-    expect(operatorLog).toContain('ready ');
-  }, 60_000);
+  await writeFile(saKubeconfig, tokenKubeConfig(c.kc, 'attune', token).exportConfig(), { mode: 0o600 });
+  operator = await startOperator(['--kubeconfig', saKubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '3s', '--query-timeout', '2s']);
 }, 300_000);
 
 afterAll(async () => {
-  operator?.kill('SIGTERM');
+  operator?.stop();
   await env?.stop();
   await rm(runDir, { recursive: true, force: true });
 });
 
-async function createPolicy(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ResizePolicy', metadata: { name }, spec } });
-}
-async function statusOf(name: string): Promise<ResizePolicyStatus> {
-  const o = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: PLURAL, name })) as { status?: ResizePolicyStatus };
-  return o.status ?? {};
-}
-const cond = (s: ResizePolicyStatus, type: string) => s.conditions?.find((x) => x.type === type);
+const createPolicy = (name: string, spec: Record<string, unknown>) => rsp.create(name, spec);
+const statusOf = (name: string) => rsp.status(name);
 const podsSnapshot = async () =>
   (await c.core.listNamespacedPod({ namespace: NS })).items.map((p: V1Pod) => ({ name: p.metadata!.name, generation: p.metadata!.generation, resources: JSON.stringify(p.spec!.containers.map((x) => x.resources)) }));
 
@@ -126,7 +100,7 @@ describe('Recommend mode', () => {
   });
 
   it('reconciles at the refresh rate, not in a loop on its own status writes', async () => {
-    const addr = /ready (\S+)/.exec(operatorLog)![1]!;
+    const addr = operator.address();
     const reconciles = async () => Number(/^attune_reconciles (\d+)$/m.exec(await (await fetch(`http://${addr}/metrics`)).text())![1]);
     const before = await reconciles();
     await new Promise((r) => setTimeout(r, 6_000));

@@ -2,8 +2,8 @@
 // service-account token controller and the garbage collector all act, and the apiserver enforces
 // in-place resize rules. Every assertion is on cluster state.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AuthenticationV1Api as AuthenticationApi, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { apiError, clients, eventually, freshNamespace, uniqueName, type Clients } from '../support/kube.ts';
+import { AuthenticationV1Api as AuthenticationApi, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { apiError, clients, eventually, freshNamespace, tokenKubeConfig, uniqueName, type Clients } from '../support/kube.ts';
 
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
@@ -187,13 +187,5 @@ describe('authentication and authorization', () => {
 function saClient(token: string): CoreV1Api;
 function saClient<T>(token: string, api: new (...args: never[]) => T): T;
 function saClient(token: string, api: unknown = CoreV1Api): unknown {
-  const admin = c.kc.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'local', server: admin.server, caData: admin.caData }],
-    users: [{ name: 'sa', token }],
-    contexts: [{ name: 'sa', cluster: 'local', user: 'sa' }],
-    currentContext: 'sa',
-  });
-  return kc.makeApiClient(api as typeof CoreV1Api);
+  return tokenKubeConfig(c.kc, 'sa', token).makeApiClient(api as typeof CoreV1Api);
 }
