@@ -27,7 +27,7 @@ export interface ResilientInformerOptions {
 }
 
 export interface ResilientInformer<T> {
-  /** Resolves after the first successful list; keeps retrying until then. */
+  /** Resolves once the first list is in the cache; keeps retrying until then. */
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): InformerHealth;
@@ -46,13 +46,25 @@ export function resilientInformer<T extends KubernetesObject>(
 ): ResilientInformer<T> {
   const base = opts.baseDelayMs ?? 500;
   const max = opts.maxDelayMs ?? 30_000;
-  const informer: Informer<T> & ObjectCache<T> = makeInformer(kc, path, listFn, opts.labelSelector);
   const h: InformerHealth = { name, synced: false, restarts: 0 };
   let stopped = false;
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
+  let listedOnce = false;
   let firstSync: (() => void) | undefined;
   const synced = new Promise<void>((r) => (firstSync = r));
+  // Synced means a list succeeded — not client-node's 'connect', which it emits BEFORE listing.
+  // client-node fills its cache right after this promise resolves, so the first-sync signal is
+  // deferred to the next macrotask, by which time the cache holds the list.
+  const trackedList = async () => {
+    const list = await listFn();
+    h.synced = true;
+    attempt = 0;
+    listedOnce = true;
+    setImmediate(() => firstSync?.());
+    return list;
+  };
+  const informer: Informer<T> & ObjectCache<T> = makeInformer(kc, path, trackedList, opts.labelSelector);
 
   const safe = (f: ((o: T) => void) | undefined) => (o: T) => {
     try {
@@ -64,10 +76,12 @@ export function resilientInformer<T extends KubernetesObject>(
   informer.on('add', safe(handlers.add));
   informer.on('update', safe(handlers.update));
   informer.on('delete', safe(handlers.delete));
+  // After the first list, a reconnect re-watches from the last resourceVersion without listing
+  // again: then 'connect' is the sign of recovery (a failing watch emits 'error' right after).
   informer.on('connect', () => {
+    if (!listedOnce) return;
     attempt = 0;
     h.synced = true;
-    firstSync?.();
   });
   informer.on('error', (err: unknown) => {
     h.synced = false;
@@ -93,12 +107,14 @@ export function resilientInformer<T extends KubernetesObject>(
 
   return {
     async start() {
-      informer.start().catch((e: unknown) => {
+      // client-node's start() resolves once the first list is in the cache and the watch runs
+      // (or, on a list error, after emitting 'error', which schedules a retry).
+      await informer.start().catch((e: unknown) => {
         h.lastError = e instanceof Error ? e.message : String(e);
         h.lastErrorAt = new Date().toISOString();
         schedule();
       });
-      await synced;
+      if (!listedOnce) await synced;
     },
     async stop() {
       stopped = true;

@@ -52,7 +52,9 @@ it('survives an apiserver outage and catches up with what changed meanwhile', as
   await c.core.createNamespacedConfigMap({ namespace: ns, body: cm('doomed', '1') });
   await informer.start();
   expect(informer.health()).toMatchObject({ synced: true, restarts: 0 });
-  await eventually(() => expect(informer.list().map((o) => o.metadata!.name).sort()).toEqual(['before', 'doomed']));
+  // The cache is complete the moment start() resolves: the controller relies on it (targets
+  // looked up right after start must not read as missing).
+  expect(informer.list().map((o) => o.metadata!.name).sort()).toEqual(['before', 'doomed']);
 
   proxy.cut();
   await eventually(() => {
