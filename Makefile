@@ -75,3 +75,4 @@ clean: ## remove build output and local run folders (caches in ~/.cache/attune s
 
 bench: deps tools ## benchmarks; figures go to bench/results/
 	node bench/kubelet-scale.ts
+	node bench/recommend-pass.ts
