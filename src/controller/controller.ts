@@ -45,7 +45,6 @@ export interface ControllerStats {
   reconcileErrors: number;
   statusWrites: number;
   conflicts: number;
-  queries: number;
 }
 
 export class Controller {
@@ -57,7 +56,7 @@ export class Controller {
   private readonly workloads = new Map<TargetKind, ResilientInformer<Workload>>();
   private readonly queue: WorkQueue;
   private resync: NodeJS.Timeout | undefined;
-  readonly stats: ControllerStats = { reconciles: 0, reconcileErrors: 0, statusWrites: 0, conflicts: 0, queries: 0 };
+  readonly stats: ControllerStats = { reconciles: 0, reconcileErrors: 0, statusWrites: 0, conflicts: 0 };
 
   constructor(o: ControllerOptions) {
     this.o = o;
@@ -195,7 +194,6 @@ export class Controller {
         await Promise.all(
           target.workloads.map(async (w) => {
             const ask = async (resource: 'cpu' | 'memory'): Promise<UsageAnswer> => {
-              this.stats.queries++;
               try {
                 const custom = spec.metrics.query?.[resource];
                 const byContainer = await src.source.usage({ namespace, kind: w.kind, name: w.name, resource, percentile: spec[resource].percentile, windowMs, stepMs, endMs: now, ...(custom ? { custom } : {}) });
