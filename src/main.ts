@@ -30,6 +30,8 @@ const o = new Command('attune')
   .option('--workers <n>', 'policies reconciled at once', positiveInt, 4)
   .option('--query-timeout <duration>', 'timeout of one Prometheus query', duration, 30_000)
   .option('--query-concurrency <n>', 'Prometheus queries in flight', positiveInt, 8)
+  .option('--max-resizes-per-pass <n>', 'pod resizes per reconcile of one policy; the rest follow at once in the next', positiveInt, 50)
+  .option('--resize-timeout <duration>', 'a resize not applied by the kubelet (or Deferred) for this long fails and is reverted', duration, 300_000)
   .option('--health-addr <host:port>', 'address of /healthz, /readyz and /metrics', '127.0.0.1:8081')
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .parse()
@@ -43,6 +45,8 @@ const o = new Command('attune')
     workers: number;
     queryTimeout: number;
     queryConcurrency: number;
+    maxResizesPerPass: number;
+    resizeTimeout: number;
     healthAddr: string;
     logLevel: string;
   }>();
@@ -63,6 +67,8 @@ const controller = new Controller({
   workers: o.workers,
   queryTimeoutMs: o.queryTimeout,
   queryConcurrency: o.queryConcurrency,
+  maxResizesPerPass: o.maxResizesPerPass,
+  resizeTimeoutMs: o.resizeTimeout,
 });
 const [host, port] = [o.healthAddr.slice(0, o.healthAddr.lastIndexOf(':')), Number(o.healthAddr.slice(o.healthAddr.lastIndexOf(':') + 1))];
 const health = await startHealthServer(host || '127.0.0.1', port, { health: () => controller.health(), counters: () => ({ ...controller.stats, prometheus_queries_total: queryStats.queries, prometheus_query_errors_total: queryStats.queryErrors, prometheus_bytes_received_total: queryStats.bytesReceived }) });

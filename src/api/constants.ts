@@ -63,6 +63,12 @@ export const ConditionType = {
   MetricsAvailable: 'MetricsAvailable',
   /** True when the spec is valid for the apiserver but not for the controller (see reasons). */
   InvalidSpec: 'InvalidSpec',
+  /**
+   * Where the canary machine stands (Canary and Auto modes): True while it may act (the reason
+   * names the step: Observing, RollingOut, PromotionBlocked, …), False when it holds (metrics
+   * unavailable) or is off (Recommend mode). The message is the decision's own explanation.
+   */
+  Resizing: 'Resizing',
 } as const;
 export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -88,6 +94,19 @@ export const MetricsReason = {
   /** A Secret or ConfigMap (or key) named in spec.metrics.prometheus does not exist (yet). */
   ReferenceNotFound: 'ReferenceNotFound',
   NoData: 'NoData',
+} as const;
+
+/** Reasons for the Resizing condition, one per outcome of the canary decision. */
+export const ResizingReason = {
+  RecommendMode: 'RecommendMode',
+  MetricsUnavailable: 'MetricsUnavailable',
+  Idle: 'Idle',
+  Observing: 'Observing',
+  Promoted: 'Promoted',
+  RollingOut: 'RollingOut',
+  PromotionBlocked: 'PromotionBlocked',
+  AwaitingPromotion: 'AwaitingPromotion',
+  NothingProven: 'NothingProven',
 } as const;
 
 /** Reasons for the InvalidSpec condition. */

@@ -103,7 +103,7 @@ export const resizePolicyStatusSchema = z
       .max(16)
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
       .optional()
-      .describe('Ready, MetricsAvailable and InvalidSpec.'),
+      .describe('Ready, MetricsAvailable, InvalidSpec and Resizing.'),
     workloads: z.array(workloadStatusSchema).optional().describe('Current and recommended resources per targeted workload and container.'),
     canary: canaryStatusSchema.optional(),
     resizeHistory: z

@@ -10,7 +10,7 @@
 // Every API refusal is returned as a typed outcome, never thrown. Whether a requested resize was
 // applied is the kubelet's to say: see resizeState (resize-state.ts), read from later observations.
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { decodeRecord, encodeRecord, type PodRecord } from '../core/pod-record.ts';
+import { decodeRecord, encodeRecord, type ContainerResources, type PodRecord } from '../core/pod-record.ts';
 import { apiFailure } from './api-errors.ts';
 import { clearPatch, hasRecordAnnotations, recordFor, recordPatch, resizePatch, revertPatch, specResources, targetProblem, type RecordIntent } from './resize-patches.ts';
 import type { ResizeTarget } from './resize-state.ts';
@@ -134,6 +134,49 @@ export class PodResizer {
     try {
       const reverted = await this.core.patchNamespacedPodResize({ ...at, body: revertPatch(pod, record.originals) }, strategicMerge);
       return { kind: 'Requested', pod: reverted, record };
+    } catch (e) {
+      return refusal(e);
+    }
+  }
+
+  /**
+   * The shell's resize of a planned action: the planned record annotations first (conditioned on
+   * the pod's resourceVersion: a pod that changed since the decision gives Conflict and nothing is
+   * written), then pods/resize with the planned absolute values.
+   * `step` says which request an outcome other than Requested comes from.
+   */
+  async recordThenResize(pod: V1Pod, annotations: Record<string, string>, target: ResizeTarget): Promise<{ outcome: { kind: 'Requested'; pod: V1Pod } | ApiRefusal; step: 'record' | 'resize'; recorded?: V1Pod }> {
+    const written = await this.annotate(pod, annotations);
+    if (written.kind !== 'Annotated') return { outcome: written, step: 'record' };
+    try {
+      const resized = await this.core.patchNamespacedPodResize({ ...ref(written.pod)!, body: resizePatch(target) }, strategicMerge);
+      return { outcome: { kind: 'Requested', pod: resized }, step: 'resize', recorded: written.pod };
+    } catch (e) {
+      return { outcome: refusal(e), step: 'resize', recorded: written.pod };
+    }
+  }
+
+  /** Writes record annotations only (a pod adopted into a new cycle), conditioned on the pod's resourceVersion. */
+  async annotate(pod: V1Pod, annotations: Record<string, string>): Promise<{ kind: 'Annotated'; pod: V1Pod } | ApiRefusal> {
+    const at = ref(pod);
+    const resourceVersion = pod.metadata?.resourceVersion;
+    if (!at || !resourceVersion) return { kind: 'Error', message: 'the pod has no name, namespace or resourceVersion' };
+    try {
+      return { kind: 'Annotated', pod: await this.core.patchNamespacedPod({ ...at, body: recordPatch(resourceVersion, annotations) }, mergePatch) };
+    } catch (e) {
+      return refusal(e);
+    }
+  }
+
+  /**
+   * Puts the given originals back (pods/resize, absolute values; a request or limit the pod has now
+   * but the originals lack is removed). Not conditioned: a revert must not lose to a status update.
+   */
+  async restore(pod: V1Pod, originals: Readonly<Record<string, ContainerResources>>): Promise<{ kind: 'Requested'; pod: V1Pod } | ApiRefusal> {
+    const at = ref(pod);
+    if (!at) return { kind: 'Error', message: 'the pod has no name or namespace' };
+    try {
+      return { kind: 'Requested', pod: await this.core.patchNamespacedPodResize({ ...at, body: revertPatch(pod, originals) }, strategicMerge) };
     } catch (e) {
       return refusal(e);
     }

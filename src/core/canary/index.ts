@@ -9,3 +9,5 @@ export { violation, appliedState, notReadyDeadline, nextSafetyCheck, type Safety
 export { cycleId, parseCycleId, cycleStartMs, uidTag, type CycleIdParts } from './cycle.ts';
 export { decideCanary, settle, appendHistory, resizePatch, VIOLATED, REVERT_FAILED } from './plan.ts';
 export { sameQuantity, sameResources, describeChange, describePodChange, TOLERANCE } from './resources.ts';
+export { dropActions, limitResizes, type Dropped } from './plan-edit.ts';
+export { resizingCondition } from './condition.ts';

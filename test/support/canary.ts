@@ -1,0 +1,148 @@
+// Helpers for the canary e2e tests: one local environment with the tests' workloads and a day of
+// their history, the operator running as its ServiceAccount, and readers of pods, records, events
+// and policy status.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { ApiextensionsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
+import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
+import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
+import { Annotation, GROUP, PLURAL, VERSION } from '../../src/api/constants.ts';
+import type { ResizePolicyStatus } from '../../src/api/status.ts';
+import { decodeRecord } from '../../src/core/pod-record.ts';
+import { clients, eventually, tokenKubeConfig, type Clients } from './kube.ts';
+import { startOperator, type RunningOperator } from './operator.ts';
+
+export interface CanaryEnv {
+  env: LocalEnv;
+  c: Clients;
+  runDir: string;
+  saKubeconfig: string;
+  /** Starts the operator (as the attune ServiceAccount) with fast test settings plus `extra` flags. */
+  operator(extra?: string[]): Promise<RunningOperator>;
+  stop(): Promise<void>;
+}
+
+/** A local environment running `fixture` (a file in test/e2e/fixtures) with a day of history, the CRD and deploy/rbac.yaml applied. */
+export async function startCanaryEnv(fixture: string, nodes = 3): Promise<CanaryEnv> {
+  const runDir = await mkdtemp(join(tmpdir(), 'attune-e2e-canary-'));
+  const env = await startLocalEnv({
+    runDir,
+    nodes,
+    scenario: join(REPO_ROOT, 'test', 'e2e', 'fixtures', fixture),
+    historyDays: 1,
+    kubelet: { cpu: '16', memory: '32Gi' },
+    removeOnStop: true,
+  });
+  const c = clients(env.cluster.kubeconfig);
+  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'crds', 'attune.dev_resizepolicies.yaml'));
+  const ext = c.kc.makeApiClient(ApiextensionsV1Api);
+  await eventually(async () => {
+    const crd = await ext.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
+    expect(crd.status?.conditions?.find((x) => x.type === 'Established')?.status).toBe('True');
+  });
+  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
+  const token = await eventually(async () => {
+    const tr = await c.core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 7200 } } });
+    expect(tr.status?.token).toBeTruthy();
+    return tr.status!.token!;
+  });
+  const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
+  await writeFile(saKubeconfig, tokenKubeConfig(c.kc, 'attune', token).exportConfig(), { mode: 0o600 });
+  const running: RunningOperator[] = [];
+  return {
+    env,
+    c,
+    runDir,
+    saKubeconfig,
+    operator: async (extra = []) => {
+      const op = await startOperator(['--kubeconfig', saKubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '10s', '--query-timeout', '3s', ...extra]);
+      running.push(op);
+      return op;
+    },
+    stop: async () => {
+      for (const op of running) op.stop();
+      await env.stop();
+      await rm(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Create, patch, read a ResizePolicy of one namespace. */
+export function rspClient(c: Clients, namespace: string) {
+  const custom = c.kc.makeApiClient(CustomObjectsApi);
+  const ref = { group: GROUP, version: VERSION, namespace, plural: PLURAL };
+  return {
+    create: (name: string, spec: unknown) => custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ResizePolicy', metadata: { name }, spec } }),
+    /** A merge patch, as `kubectl patch rsp NAME --type merge -p …` sends it. */
+    patch: (name: string, body: unknown) => custom.patchNamespacedCustomObject({ ...ref, name, body }, mergePatch),
+    get: async (name: string) => (await custom.getNamespacedCustomObject({ ...ref, name })) as { metadata: { generation: number }; status?: ResizePolicyStatus },
+    status: async (name: string) => ((await custom.getNamespacedCustomObject({ ...ref, name })) as { status?: ResizePolicyStatus }).status ?? {},
+  };
+}
+
+/** A canary policy for Deployment `web` with fast test timings; `over` is merged into updateStrategy. */
+export function canarySpec(updateStrategy: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+    metrics: { historyWindow: '1d', step: '5m', minimumData: { samples: 50, span: '12h' } },
+    ...extra,
+    updateStrategy: { type: 'Canary', cooldown: '1h', notReadyGrace: '5s', ...updateStrategy },
+  };
+}
+
+export interface PodState {
+  name: string;
+  uid: string;
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+  /** What the kubelet reports the container runs with. */
+  actual?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  cycle?: string;
+  originals?: Record<string, { requests?: Record<string, string>; limits?: Record<string, string> }>;
+  restarts: number;
+  ready: boolean;
+}
+
+export function podState(p: V1Pod, container = 'app'): PodState {
+  const spec = p.spec!.containers.find((c) => c.name === container)!;
+  const st = p.status?.containerStatuses?.find((s) => s.name === container);
+  const rec = decodeRecord(p.metadata?.annotations);
+  return {
+    name: p.metadata!.name!,
+    uid: p.metadata!.uid!,
+    requests: { ...(spec.resources?.requests ?? {}) },
+    limits: { ...(spec.resources?.limits ?? {}) },
+    ...(st?.resources ? { actual: { ...(st.resources.requests ? { requests: { ...st.resources.requests } } : {}), ...(st.resources.limits ? { limits: { ...st.resources.limits } } : {}) } } : {}),
+    ...(p.metadata?.annotations?.[Annotation.cycle] ? { cycle: p.metadata.annotations[Annotation.cycle] } : {}),
+    ...(rec.state === 'ok' ? { originals: rec.record.originals } : {}),
+    restarts: st?.restartCount ?? 0,
+    ready: p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+  };
+}
+
+/** The namespace's running pods (not being deleted), by name. */
+export async function pods(c: Clients, namespace: string): Promise<PodState[]> {
+  const list = await c.core.listNamespacedPod({ namespace });
+  return list.items
+    .filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running')
+    .map((p) => podState(p))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Events with `reason` in the namespace (on pods and on policies). */
+export async function events(c: Clients, namespace: string, reason: string): Promise<CoreV1Event[]> {
+  return (await c.core.listNamespacedEvent({ namespace, fieldSelector: `reason=${reason}` })).items;
+}
+
+export const ORIGINAL = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } };
+
+/** True when the pod runs its template size (1 CPU / 1Gi, limits 2 / 2Gi), spec and kubelet alike. */
+export function atOriginal(p: PodState): boolean {
+  return p.requests.cpu === '1' && p.requests.memory === '1Gi' && p.limits.cpu === '2' && p.limits.memory === '2Gi';
+}
+
+export { eventually };
