@@ -2,8 +2,9 @@
 // for it. Pure: the shell (simulated-kubelet.ts) owns the mutable map of these and writes the
 // status only when it changed.
 import type { V1Pod } from '@kubernetes/client-node';
-import { initialState, isReady, isRunning, type ContainerState } from '../sim/container-model.ts';
-import { profileFor, type ContainerProfile, type PodProfile } from '../sim/profile.ts';
+import { EXIT_CODES, initialState, isReady, isRunning, type ContainerState } from '../sim/container-model.ts';
+import { readFaults, type FaultMemory } from '../sim/faults.ts';
+import { PROFILE_ANNOTATION, profileFor, type ContainerProfile, type PodProfile } from '../sim/profile.ts';
 import { parseQuantity } from '../sim/units.ts';
 import type { ResourceList } from './resize-admission.ts';
 
@@ -45,6 +46,11 @@ export interface PodSim {
   readyChangedAtMs: number;
   /** Set once deletion started: containers are stopping, the pod is no longer Ready. */
   terminatingSinceMs?: number;
+  /** The usage-profile annotation last seen (applied, or rejected with a Warning): a change of it
+   * switches the containers' profiles. */
+  profileAnnotation?: string;
+  /** The fault-injection annotations last seen and the tokens acted on (hack/sim/faults.ts). */
+  faults: FaultMemory;
 }
 
 /** cpu and memory only: the resources a kubelet reports and in-place resize changes. */
@@ -62,8 +68,12 @@ export function specResources(pod: V1Pod, container: string): ContainerResources
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
+/** `profile` is the parsed `profileAnnotation` (undefined when absent or invalid); the fault
+ * annotations present now are only recorded (see hack/sim/faults.ts). */
 export function newPodSim(pod: V1Pod, profile: PodProfile | undefined, podIP: string, nowMs: number): PodSim {
   const generation = pod.metadata?.generation ?? 1;
+  const annotations = pod.metadata?.annotations;
+  const profileAnnotation = annotations?.[PROFILE_ANNOTATION];
   return {
     uid: pod.metadata!.uid!,
     namespace: pod.metadata!.namespace!,
@@ -80,6 +90,8 @@ export function newPodSim(pod: V1Pod, profile: PodProfile | undefined, podIP: st
     }),
     ready: true,
     readyChangedAtMs: nowMs,
+    ...(profileAnnotation === undefined ? {} : { profileAnnotation }),
+    faults: readFaults(undefined, annotations, (pod.spec?.containers ?? []).map((c) => c.name)).memory,
   };
 }
 
@@ -164,8 +176,15 @@ export function podStatus(p: PodSim) {
             ? { running: { startedAt: iso(c.sim.startedAtMs) } }
             : { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${p.uid})` } },
           lastState:
-            c.sim.lastTerminatedReason === 'OOMKilled' && c.sim.lastTerminatedAtMs !== undefined
-              ? { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: iso(c.sim.lastTerminatedAtMs), containerID: `attune-sim://${hashHex(`${p.uid}/${c.name}/${c.sim.restarts - 1}`).repeat(8)}` } }
+            c.sim.lastTerminatedReason !== undefined && c.sim.lastTerminatedAtMs !== undefined
+              ? {
+                  terminated: {
+                    exitCode: EXIT_CODES[c.sim.lastTerminatedReason],
+                    reason: c.sim.lastTerminatedReason,
+                    finishedAt: iso(c.sim.lastTerminatedAtMs),
+                    containerID: `attune-sim://${hashHex(`${p.uid}/${c.name}/${c.sim.restarts - 1}`).repeat(8)}`,
+                  },
+                }
               : {},
           resources: c.actual,
           ...(c.allocated ? { allocatedResources: c.allocated } : {}),

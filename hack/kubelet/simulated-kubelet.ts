@@ -7,15 +7,19 @@
 //    with reason Error and is retried; one pod at a time per node, decreases first;
 //  - models each container's usage from its profile (hack/sim) every `tickMs` and applies the
 //    consequences of the current limits: OOMKilled + restart, CFS throttling, NotReady;
+//  - follows changes of a running pod's annotations: a new usage profile takes effect at once, and
+//    the fault annotations (hack/sim/faults.ts) make containers crash or be OOM-killed on demand;
+//    such changes, and every container exit, go to the front of the status queue;
 //  - serves cAdvisor / kube-state-metrics series on 127.0.0.1 for Prometheus.
 // Status is written only when it changed, through a bounded-concurrency flusher; it never throws
 // out of an event handler: a bad pod gets a Warning event and the default profile.
 import { createServer, type Server } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
-import { isRunning, step, type ContainerState } from '../sim/container-model.ts';
+import { EXIT_CODES, inject, isRunning, step, type ContainerState, type ExitEvent } from '../sim/container-model.ts';
 import { renderPrometheusText, type ContainerSample } from '../sim/exposition.ts';
-import { profileFromAnnotations } from '../sim/profile.ts';
+import { readFaults } from '../sim/faults.ts';
+import { PROFILE_ANNOTATION, profileFor, profileFromAnnotations } from '../sim/profile.ts';
 import { parseQuantity } from '../sim/units.ts';
 import { httpStatus, ignoreStatus, mergePatch, NodeRegistrar, type NodeShape } from './nodes.ts';
 import { containerSeed, limitsOf, newPodSim, podReady, podStatus, resourceNumbers, specResources, type ContainerResources, type PodSim } from './pod-sim.ts';
@@ -44,11 +48,28 @@ export interface SimulatedKubeletOptions {
   statusWriteConcurrency?: number;
 }
 
+/** One pod status write the apiserver accepted. */
+export interface StatusPublished {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The pod as the apiserver returned it: the status written, its resourceVersion. */
+  pod: V1Pod;
+  /** Date.now() when the response arrived: the status is visible to watchers from about then. */
+  atMs: number;
+}
+
 export interface SimulatedKubelet {
   readonly nodeNames: readonly string[];
   readonly metricsAddress: string;
   /** Live pods, for backfill and inspection. */
   pods(): readonly PodSim[];
+  /**
+   * Calls `listener` after each accepted status write (in process: for benchmarks timing what
+   * follows a status change, e.g. an OOMKilled). Returns the unsubscribe. A throwing listener is
+   * logged and ignored.
+   */
+  onStatusPublished(listener: (w: StatusPublished) => void): () => void;
   /** Continue each container from its backfilled state at `endMs` (key namespace/pod/container). */
   adoptHistory(states: ReadonlyMap<string, ContainerState>, endMs: number): void;
   stop(): Promise<void>;
@@ -113,13 +134,40 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
   // --- status writes: coalesced, only when changed, bounded concurrency ----------------------------
   /** Digest of the last status written per pod (a digest, not the JSON: 10,000 pods add up). */
   const written = new Map<string, string>();
+  /** Pods whose status may have changed, in order; `urgent` ones (a container exited, a test
+   * changed an annotation) are written before the rest, so a queue of routine changes on a large
+   * cluster does not delay what a test or benchmark is waiting for. */
   const dirty = new Set<string>();
+  const urgent = new Set<string>();
+  const listeners = new Set<(w: StatusPublished) => void>();
   let flushing: Promise<void> | undefined;
   const concurrency = opts.statusWriteConcurrency ?? 16;
+  const nextBatch = (): string[] => {
+    const batch: string[] = [];
+    for (const queue of [urgent, dirty]) {
+      for (const uid of queue) {
+        if (batch.length >= concurrency) break;
+        batch.push(uid);
+      }
+    }
+    for (const uid of batch) {
+      urgent.delete(uid);
+      dirty.delete(uid);
+    }
+    return batch;
+  };
+  const published = (p: PodSim, pod: V1Pod, atMs: number) => {
+    for (const l of listeners) {
+      try {
+        l({ namespace: p.namespace, name: p.name, uid: p.uid, pod, atMs });
+      } catch (e) {
+        warn('status listener', e);
+      }
+    }
+  };
   const flush = async () => {
-    while (dirty.size > 0 && !stopped) {
-      const batch = [...dirty].slice(0, concurrency);
-      for (const uid of batch) dirty.delete(uid);
+    while (dirty.size + urgent.size > 0 && !stopped) {
+      const batch = nextBatch();
       await Promise.all(
         batch.map(async (uid) => {
           const p = sims.get(uid);
@@ -128,8 +176,9 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
           const digest = createHash('sha1').update(JSON.stringify(body)).digest('base64');
           if (written.get(uid) === digest) return;
           try {
-            await core.patchNamespacedPodStatus({ name: p.name, namespace: p.namespace, body }, mergePatch);
+            const pod = await core.patchNamespacedPodStatus({ name: p.name, namespace: p.namespace, body }, mergePatch);
             written.set(uid, digest);
+            if (listeners.size > 0) published(p, pod, Date.now());
           } catch (e) {
             if (httpStatus(e) === 404) return; // deleted meanwhile
             warn(`status of ${p.namespace}/${p.name}`, e);
@@ -139,13 +188,14 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
       );
     }
   };
-  const markDirty = (uid: string) => {
-    dirty.add(uid);
+  const markDirty = (uid: string, isUrgent = false) => {
+    (isUrgent ? urgent : dirty).add(uid);
     flushing ??= new Promise<void>((r) => setImmediate(r))
       .then(flush)
       .finally(() => {
         flushing = undefined;
-        if (dirty.size > 0 && !stopped) markDirty([...dirty][0]!);
+        const left = urgent.values().next().value ?? dirty.values().next().value;
+        if (left !== undefined && !stopped) markDirty(left, urgent.has(left));
       });
   };
 
@@ -254,6 +304,7 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     pending.delete(uid);
     written.delete(uid);
     dirty.delete(uid);
+    urgent.delete(uid);
     evaluateNode(node); // room freed for deferred resizes
   };
   /**
@@ -294,17 +345,49 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     const existing = sims.get(uid);
     if (existing) {
       if ((pod.metadata?.generation ?? 0) > existing.generation) onSpec(existing, pod);
+      onAnnotations(existing, pod.metadata?.annotations);
       return;
     }
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
-    const parsed = profileFromAnnotations(pod.metadata?.annotations);
+    const annotations = pod.metadata?.annotations;
+    const parsed = profileFromAnnotations(annotations);
     const now = Date.now();
     const p = newPodSim(pod, parsed.profile, nextIP(), now);
+    sims.set(uid, p);
     // A container has a working set from its first instant (the model samples demand at start).
     advance(p, now + 1);
-    sims.set(uid, p);
     if (parsed.error) event(p, 'Warning', 'InvalidUsageProfile', `usage profile ignored, running with the default profile: ${parsed.error}`);
+    for (const error of readFaults(undefined, annotations, p.containers.map((c) => c.name)).errors) event(p, 'Warning', 'InvalidFaultInjection', error);
     markDirty(uid);
+  };
+  /**
+   * A running pod's annotations, on every update (most are our own status writes: two string
+   * comparisons). A changed usage profile replaces the containers' profiles from now on — the model
+   * runs the old one up to now, then the new one, so counters, restarts and start times carry on; an
+   * invalid one is reported and the old one kept. New fault tokens queue exits. Either way the
+   * model is then stepped at once, so an injected exit, a memory demand now above the limit
+   * (OOMKilled) or a throttled ratio now above the readiness threshold is in the next status write.
+   */
+  const onAnnotations = (p: PodSim, annotations: Record<string, string> | undefined) => {
+    const profileText = annotations?.[PROFILE_ANNOTATION];
+    const faults = readFaults(p.faults, annotations, p.containers.map((c) => c.name));
+    if (profileText === p.profileAnnotation && faults.memory === p.faults) return;
+    const now = Date.now();
+    advance(p, now);
+    if (profileText !== p.profileAnnotation) {
+      p.profileAnnotation = profileText;
+      const parsed = profileFromAnnotations(annotations);
+      if (parsed.error) event(p, 'Warning', 'InvalidUsageProfile', `usage profile change ignored, keeping the previous profile: ${parsed.error}`);
+      else for (const c of p.containers) c.profile = profileFor(parsed.profile, c.name); // absent: the default
+    }
+    p.faults = faults.memory;
+    for (const error of faults.errors) event(p, 'Warning', 'InvalidFaultInjection', error);
+    for (const f of faults.inject) {
+      const c = p.containers.find((x) => x.name === f.container)!;
+      c.sim = inject(c.sim, f.reason);
+      event(p, 'Normal', 'FaultInjected', `${f.annotation} ${f.token}: container ${f.container} exits with ${f.reason} (code ${EXIT_CODES[f.reason]}) ${isRunning(c.sim) ? 'now' : 'as soon as it runs again'}`);
+    }
+    advance(p, now + 1, true);
   };
   const informer: Informer<V1Pod> = makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
   const safely = (f: (pod: V1Pod) => void) => (pod: V1Pod) => {
@@ -332,31 +415,44 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
   await informer.start();
 
   // --- usage model and its consequences -----------------------------------------------------------
-  /** Runs the pod's usage model up to `now`; true when something the status shows changed. */
-  const advance = (p: PodSim, now: number): boolean => {
+  /** The events a kubelet emits when a container exits; times in ms (the status has seconds only). */
+  const exitEvent = (p: PodSim, c: PodSim['containers'][number], e: ExitEvent) => {
+    const at = new Date(e.atMs).toISOString();
+    if (e.type === 'OOMKilled') {
+      event(p, 'Warning', 'OOMKilling', `Container ${c.name} was OOM-killed (memory limit ${c.actual.limits?.memory ?? 'none'}) at ${at}${e.injected ? ' (injected)' : ''}`);
+    } else {
+      event(p, 'Warning', 'BackOff', `Container ${c.name} exited with code ${EXIT_CODES[e.type]} (${e.type}) at ${at}${e.injected ? ' (injected)' : ''}; back-off restarting failed container ${c.name} in pod ${p.name}_${p.namespace}(${p.uid})`);
+    }
+  };
+  /**
+   * Runs the pod's usage model up to `now` (never backwards; a zero-length step still applies
+   * injected exits) and queues a status write when something the status shows changed — at the
+   * front of the queue when a container exited or `isUrgent`.
+   */
+  const advance = (p: PodSim, now: number, isUrgent = false) => {
+    const to = Math.max(now, p.steppedToMs);
     let changed = false;
+    let exited = false;
     for (const c of p.containers) {
       const wasRunning = isRunning(c.sim);
-      const { state, events } = step(c.sim, c.profile, limitsOf(c), containerSeed(p, c), p.steppedToMs, now);
+      const { state, events } = step(c.sim, c.profile, limitsOf(c), containerSeed(p, c), p.steppedToMs, to);
       c.sim = state;
-      for (const e of events) {
-        changed = true;
-        event(p, 'Warning', 'OOMKilling', `Container ${c.name} was OOM-killed (memory limit ${c.actual.limits?.memory ?? 'none'}) at ${new Date(e.atMs).toISOString()}`);
-      }
+      for (const e of events) exitEvent(p, c, e);
+      if (events.length > 0) exited = true;
       if (wasRunning !== isRunning(state)) changed = true;
     }
-    p.steppedToMs = now;
+    p.steppedToMs = to;
     const ready = podReady(p);
     if (ready !== p.ready) {
       p.ready = ready;
-      p.readyChangedAtMs = now;
+      p.readyChangedAtMs = to;
       changed = true;
     }
-    return changed;
+    if (changed || exited || isUrgent) markDirty(p.uid, exited || isUrgent);
   };
   const tick = () => {
     const now = Date.now();
-    for (const p of sims.values()) if (advance(p, now)) markDirty(p.uid);
+    for (const p of sims.values()) advance(p, now);
     // Retry failed actuations and deferred admissions.
     const nodesWithWork = new Set([...pending.values()].map((r) => sims.get(r.uid)?.node).filter((n): n is string => n !== undefined));
     for (const node of nodesWithWork) evaluateNode(node);
@@ -402,6 +498,10 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     nodeNames: names,
     metricsAddress: `127.0.0.1:${port}`,
     pods: () => [...sims.values()],
+    onStatusPublished(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     adoptHistory(states, endMs) {
       for (const p of sims.values()) {
         let adopted = false;

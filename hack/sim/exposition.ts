@@ -129,7 +129,8 @@ export function podSeries(containers: readonly ContainerSample[]): SeriesDef[] {
 
     const status = { container: c.container, ...ksm, namespace, pod, uid };
     add('kube_pod_container_status_restarts_total', status, true, (s) => s[i]!.restarts);
-    add('kube_pod_container_status_last_terminated_reason', { container: c.container, ...ksm, namespace, pod, reason: 'OOMKilled', uid }, true, (s) => (s[i]!.lastTerminatedReason === 'OOMKilled' ? 1 : undefined));
+    for (const reason of ['OOMKilled', 'Error'] as const)
+      add('kube_pod_container_status_last_terminated_reason', { container: c.container, ...ksm, namespace, pod, reason, uid }, true, (s) => (s[i]!.lastTerminatedReason === reason ? 1 : undefined));
     for (const [family, res] of [
       ['kube_pod_container_resource_requests', c.requests],
       ['kube_pod_container_resource_limits', c.limits],

@@ -1,16 +1,19 @@
 // The simulated kubelet as the API shows it: resize actuation with the kubelet's outcomes
 // (applied, Deferred, Infeasible, Error), usage consequences (OOMKilled restarts, CFS throttling,
-// NotReady) and bad input. Nodes in this tier have 4 CPUs and 8Gi each (global setup).
+// NotReady), faults injected into running pods (a changed usage profile, crash and OOM tokens)
+// and bad input. Nodes in this tier have 4 CPUs and 8Gi each (global setup).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PatchStrategy, setHeaderOptions, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, Watch, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { resolveBinaries } from '../../hack/cluster/binaries.ts';
+import { CRASH_ANNOTATION, OOM_ANNOTATION } from '../../hack/sim/faults.ts';
 import { PROFILE_ANNOTATION } from '../../hack/sim/profile.ts';
 import { clients, eventually, freshNamespace, uniqueName, type Clients } from '../support/kube.ts';
 
 const run = promisify(execFile);
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 let c: Clients;
 let ns: string;
 let removeNs: () => Promise<void>;
@@ -28,6 +31,8 @@ interface PodOpts {
   limits?: Record<string, string>;
   profile?: string;
   node?: string;
+  /** A second container, `sidecar`, with the default profile and no resources. */
+  sidecar?: boolean;
 }
 
 async function runningPod(prefix: string, o: PodOpts): Promise<V1Pod> {
@@ -37,7 +42,10 @@ async function runningPod(prefix: string, o: PodOpts): Promise<V1Pod> {
     spec: {
       nodeSelector: { 'kubernetes.io/hostname': o.node ?? node0 },
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'app', image: 'registry.example/app:1', resources: { requests: o.requests ?? {}, limits: o.limits ?? {} } }],
+      containers: [
+        { name: 'app', image: 'registry.example/app:1', resources: { requests: o.requests ?? {}, limits: o.limits ?? {} } },
+        ...(o.sidecar ? [{ name: 'sidecar', image: 'registry.example/proxy:1' }] : []),
+      ],
     },
   };
   await c.core.createNamespacedPod({ namespace: ns, body });
@@ -191,6 +199,154 @@ describe('usage consequences', () => {
     // Raising the limit above demand ends the throttling and the pod becomes Ready again.
     await resize(name, { limits: { cpu: '1500m' } });
     await eventually(async () => expect(condition(await read(name), 'Ready')).toMatchObject({ status: 'True' }), 30_000);
+  });
+});
+
+/** Sets (or, with null, removes) annotations of a running pod, as a test injecting a fault does. */
+const annotate = (name: string, annotations: Record<string, string | null>) =>
+  c.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { annotations } } }, merge);
+const statusOf = (p: V1Pod, container: string) => p.status!.containerStatuses!.find((s) => s.name === container)!;
+
+/** Resolves with the first watch event (and its arrival time) whose pod satisfies `test`. */
+async function watchFor(name: string, test: (p: V1Pod) => boolean): Promise<{ seen: Promise<{ atMs: number; pod: V1Pod }>; stop: () => void }> {
+  let resolve!: (v: { atMs: number; pod: V1Pod }) => void;
+  let reject!: (e: unknown) => void;
+  const seen = new Promise<{ atMs: number; pod: V1Pod }>((res, rej) => ([resolve, reject] = [res, rej]));
+  const ctl = await new Watch(c.kc).watch(
+    `/api/v1/namespaces/${ns}/pods`,
+    { fieldSelector: `metadata.name=${name}` },
+    (_type, pod: V1Pod) => {
+      if (test(pod)) resolve({ atMs: Date.now(), pod });
+    },
+    (err: unknown) => reject(err ?? new Error('watch ended')),
+  );
+  return { seen, stop: () => ctl.abort() };
+}
+
+describe('fault injection on running pods', () => {
+  it('a usage profile changed to exceed the memory limit OOM-kills the container at once', async () => {
+    const pod = await runningPod('liveoom', { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' }, profile: 'containers: {app: {memory: {base: 100Mi}}}' });
+    const name = pod.metadata!.name!;
+    await annotate(name, { [PROFILE_ANNOTATION]: 'containers: {app: {memory: {base: 400Mi}}}' });
+    // Seen within the first restart delay: exactly one kill so far.
+    const p = await eventually(async () => {
+      const x = await read(name);
+      expect(status0(x).lastState?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+      return x;
+    }, 5_000, 50);
+    expect(status0(p).restartCount).toBe(1);
+    expect(status0(p).state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(condition(p, 'Ready')?.status).toBe('False');
+    expect((await podEvents(name)).map((e) => e.reason)).toContain('OOMKilling');
+  });
+
+  it('an invalid profile change is reported and the previous profile kept', async () => {
+    const pod = await runningPod('badchange', { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' }, profile: 'containers: {app: {memory: {base: 100Mi}}}' });
+    const name = pod.metadata!.name!;
+    await annotate(name, { [PROFILE_ANNOTATION]: 'containers: {app: {memory: {base: 400Mi, leak: 1}}}' });
+    const warning = await eventually(async () => {
+      const e = (await podEvents(name)).find((x) => x.reason === 'InvalidUsageProfile');
+      expect(e).toBeDefined();
+      return e!;
+    });
+    expect(warning.message).toMatch(/^usage profile change ignored, keeping the previous profile: .*containers\.app\.memory: unknown field "leak"/);
+    const p = await read(name);
+    expect(status0(p).restartCount).toBe(0);
+    expect(condition(p, 'Ready')?.status).toBe('True');
+  });
+
+  it('a crash token makes the named containers exit once with Error; the same token again does nothing', async () => {
+    const pod = await runningPod('crash', { requests: { cpu: '100m', memory: '64Mi' }, sidecar: true });
+    const name = pod.metadata!.name!;
+    await annotate(name, { [CRASH_ANNOTATION]: 't1:app' });
+    const p = await eventually(async () => {
+      const x = await read(name);
+      expect(statusOf(x, 'app').restartCount).toBe(1);
+      return x;
+    }, 5_000, 50);
+    expect(statusOf(p, 'app').lastState?.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
+    expect(statusOf(p, 'app').lastState?.terminated?.finishedAt).toBeDefined();
+    expect(statusOf(p, 'app').ready).toBe(false);
+    expect(statusOf(p, 'sidecar')).toMatchObject({ restartCount: 0, ready: true });
+
+    // Running again after the restart delay (10 s).
+    await eventually(async () => expect(statusOf(await read(name), 'app').state?.running).toBeDefined(), 20_000);
+
+    // The same token, even naming other containers: nothing happens.
+    await annotate(name, { [CRASH_ANNOTATION]: 't1:app,sidecar' });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const same = await read(name);
+    expect(statusOf(same, 'app').restartCount).toBe(1);
+    expect(statusOf(same, 'sidecar').restartCount).toBe(0);
+    expect((await podEvents(name)).filter((e) => e.reason === 'FaultInjected')).toHaveLength(1);
+
+    // A new token naming both: one more exit each.
+    await annotate(name, { [CRASH_ANNOTATION]: 't2:app,sidecar' });
+    await eventually(async () => {
+      const x = await read(name);
+      expect(statusOf(x, 'app').restartCount).toBe(2);
+      expect(statusOf(x, 'sidecar').restartCount).toBe(1);
+      expect(statusOf(x, 'sidecar').lastState?.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
+    }, 5_000, 50);
+  });
+
+  it('an oom token OOM-kills at once, and the status is published promptly (the latency is logged)', async () => {
+    const pod = await runningPod('inject-oom', { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    const name = pod.metadata!.name!;
+    const w = await watchFor(name, (x) => x.status?.containerStatuses?.[0]?.lastState?.terminated?.reason === 'OOMKilled');
+    try {
+      const before = Date.now();
+      await annotate(name, { [OOM_ANNOTATION]: `${before}:app` });
+      const patched = Date.now();
+      const { atMs, pod: seen } = await Promise.race([w.seen, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no OOMKilled status within 5 s')), 5_000))]);
+      console.log(`oom token → OOMKilled status seen by a watch: ${atMs - before} ms after sending the annotation patch (${atMs - patched} ms after its response)`);
+      expect(atMs - before).toBeLessThan(1_000);
+      expect(status0(seen)).toMatchObject({ restartCount: 1, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } });
+      // finishedAt (seconds) is the injection time; the OOMKilling event has it in milliseconds.
+      const finished = new Date(status0(seen).lastState!.terminated!.finishedAt!).getTime(); // a string in raw watch objects
+      expect(finished).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(finished).toBeLessThanOrEqual(atMs);
+      const oomEvent = await eventually(async () => {
+        const e = (await podEvents(name)).find((x) => x.reason === 'OOMKilling');
+        expect(e).toBeDefined();
+        return e!;
+      });
+      const at = Date.parse(/at (\S+Z)/.exec(oomEvent.message!)![1]!);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(atMs);
+    } finally {
+      w.stop();
+    }
+  });
+
+  it('a CPU profile raised above the limit throttles the container NotReady at once', async () => {
+    const pod = await runningPod('livecpu', { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m' }, profile: 'containers: {app: {cpu: {base: 200m}, readiness: {notReadyWhenThrottledAbove: 0.2}}}' });
+    const name = pod.metadata!.name!;
+    expect(condition(pod, 'Ready')?.status).toBe('True');
+    await annotate(name, { [PROFILE_ANNOTATION]: 'containers: {app: {cpu: {base: "1"}, readiness: {notReadyWhenThrottledAbove: 0.2}}}' });
+    const p = await eventually(async () => {
+      const x = await read(name);
+      expect(condition(x, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+      return x;
+    }, 5_000, 50);
+    expect(status0(p)).toMatchObject({ ready: false, restartCount: 0 });
+    expect(status0(p).state?.running).toBeDefined();
+    // And back: the annotation removed, the default profile (100m) is under the limit.
+    await annotate(name, { [PROFILE_ANNOTATION]: null });
+    await eventually(async () => expect(condition(await read(name), 'Ready')?.status).toBe('True'), 5_000, 50);
+  });
+
+  it('a fault annotation naming an unknown container is reported and does nothing', async () => {
+    const pod = await runningPod('badfault', { requests: { cpu: '100m', memory: '64Mi' } });
+    const name = pod.metadata!.name!;
+    await annotate(name, { [CRASH_ANNOTATION]: 't1:nope' });
+    const warning = await eventually(async () => {
+      const e = (await podEvents(name)).find((x) => x.reason === 'InvalidFaultInjection');
+      expect(e).toBeDefined();
+      return e!;
+    });
+    expect(warning).toMatchObject({ type: 'Warning', message: `annotation ${CRASH_ANNOTATION}: no container "nope" in the pod (it has app)` });
+    expect(status0(await read(name)).restartCount).toBe(0);
   });
 });
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { newPodSim, podReady, podStatus } from '../../hack/kubelet/pod-sim.ts';
 import { RESTART_DELAY_MS } from '../../hack/sim/container-model.ts';
+import { CRASH_ANNOTATION } from '../../hack/sim/faults.ts';
+import { PROFILE_ANNOTATION } from '../../hack/sim/profile.ts';
 
 const T0 = Date.UTC(2026, 10, 22);
 const pod: V1Pod = {
@@ -61,6 +63,25 @@ describe('podStatus', () => {
     const st = podStatus(killed).status;
     expect(st.containerStatuses[0]).toMatchObject({ ready: false, started: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } });
     expect(st.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+  });
+
+  it('a crashed container: lastState terminated with exit code 1, reason Error', () => {
+    const c0 = sim.containers[0]!;
+    const crashed = { ...sim, containers: [{ ...c0, sim: { ...c0.sim, restarts: 1, lastTerminatedReason: 'Error' as const, lastTerminatedAtMs: T0 + 2000, restartingUntilMs: T0 + 2000 + RESTART_DELAY_MS } }, sim.containers[1]!] };
+    expect(podStatus(crashed).status.containerStatuses[0]).toMatchObject({
+      restartCount: 1,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { reason: 'Error', exitCode: 1, finishedAt: new Date(T0 + 2000).toISOString() } },
+    });
+  });
+
+  it('records the profile and fault annotations present at creation', () => {
+    const annotated = { ...pod, metadata: { ...pod.metadata, annotations: { [PROFILE_ANNOTATION]: 'default: {}', [CRASH_ANNOTATION]: 't1:app' } } };
+    const p = newPodSim(annotated, undefined, '10.244.0.10', T0);
+    expect(p.profileAnnotation).toBe('default: {}');
+    expect(p.faults[CRASH_ANNOTATION]).toEqual({ value: 't1:app', token: 't1' });
+    expect(p.containers.every((c) => c.sim.pendingExits === undefined)).toBe(true);
+    expect(sim.profileAnnotation).toBeUndefined();
   });
 
   it('a terminating pod is not Ready', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CFS_PERIOD_MS, RESTART_DELAY_MS, initialState, isReady, isRunning, step, type ContainerState, type Limits } from '../../hack/sim/container-model.ts';
+import { CFS_PERIOD_MS, RESTART_DELAY_MS, initialState, inject, isReady, isRunning, step, type ContainerState, type Limits } from '../../hack/sim/container-model.ts';
 import { DAY_MS, DEFAULT_CONTAINER_PROFILE, type ContainerProfile, type SeriesProfile } from '../../hack/sim/profile.ts';
 
 const MiB = 2 ** 20;
@@ -104,7 +104,7 @@ describe('memory', () => {
     expect(r.state.cpuUsageCores).toBe(0);
     expect(r.events).toEqual([]);
     // After the restart its peak is back: killed again.
-    expect(step(r.state, p, limits, 's', T0 + 9_000, T0 + 12_000).events).toEqual([{ type: 'OOMKilled', atMs: T0 + RESTART_DELAY_MS }]);
+    expect(step(r.state, p, limits, 's', T0 + 9_000, T0 + 12_000).events).toEqual([{ type: 'OOMKilled', atMs: T0 + RESTART_DELAY_MS, injected: false }]);
   });
 
   it('a slow leak is OOMKilled periodically: the restart resets growth and becomes the new start', () => {
@@ -190,5 +190,93 @@ describe('stepping', () => {
     expect(state.cpuUsageCores).toBeLessThan(0.11);
     expect(state.workingSetBytes).toBeGreaterThan(120 * MiB);
     expect(state.workingSetBytes).toBeLessThan(136 * MiB);
+  });
+});
+
+describe('injected exits', () => {
+  const p = profile(series({ base: 0.2 }), series({ base: 100 * MiB, startupPeak: { magnitude: 0.5, durationMs: 60_000 } }));
+  const limits = { memoryBytes: 500 * MiB };
+  const running = step(initialState(T0), p, limits, 's', T0, T0 + 100_000).state;
+
+  it('a running container exits at the step start: restart + 1, last terminated reason, down for the delay', () => {
+    const at = T0 + 100_000;
+    const r = step(inject(running, 'Error'), p, limits, 's', at, at);
+    expect(r.events).toEqual([{ type: 'Error', atMs: at, injected: true }]);
+    expect(r.state).toMatchObject({ restarts: 1, lastTerminatedReason: 'Error', lastTerminatedAtMs: at, restartingUntilMs: at + RESTART_DELAY_MS, workingSetBytes: 0 });
+    expect(r.state.pendingExits).toBeUndefined();
+    expect(isRunning(r.state)).toBe(false);
+    // A zero-length step keeps the rates of the last real step.
+    expect(r.state.cpuUsageCores).toBe(running.cpuUsageCores);
+    // Runs again after the delay, with its start-up peak from the restart.
+    const back = step(r.state, p, limits, 's', at, at + RESTART_DELAY_MS + 1_000).state;
+    expect(isRunning(back)).toBe(true);
+    expect(back.startedAtMs).toBe(at + RESTART_DELAY_MS);
+    expect(back.workingSetBytes).toBeGreaterThan(140 * MiB);
+  });
+
+  it('an injected OOM kill looks like a model one', () => {
+    const at = T0 + 100_000;
+    const r = step(inject(running, 'OOMKilled'), p, limits, 's', at, at + 1);
+    expect(r.events).toEqual([{ type: 'OOMKilled', atMs: at, injected: true }]);
+    expect(r.state).toMatchObject({ restarts: 1, lastTerminatedReason: 'OOMKilled', lastTerminatedAtMs: at });
+  });
+
+  it('several injections are as many exits, each when the container runs again', () => {
+    const at = T0 + 100_000;
+    const s = inject(inject(inject(running, 'Error'), 'OOMKilled'), 'Error');
+    const first = step(s, p, limits, 's', at, at + 5_000);
+    expect(first.events.map((e) => e.atMs - at)).toEqual([0]);
+    expect(first.state.pendingExits).toEqual(['OOMKilled', 'Error']);
+    // Same result however the rest is sliced.
+    const whole = step(first.state, p, limits, 's', at + 5_000, at + 60_000);
+    let sliced = first.state;
+    const slicedEvents: number[] = [];
+    for (let t = at + 5_000; t < at + 60_000; t += 1_000) {
+      const r = step(sliced, p, limits, 's', t, t + 1_000);
+      sliced = r.state;
+      slicedEvents.push(...r.events.map((e) => e.atMs - at));
+    }
+    expect(whole.events.map((e) => [e.type, e.atMs - at])).toEqual([
+      ['OOMKilled', RESTART_DELAY_MS],
+      ['Error', 2 * RESTART_DELAY_MS],
+    ]);
+    expect(slicedEvents).toEqual([RESTART_DELAY_MS, 2 * RESTART_DELAY_MS]);
+    expect(whole.state).toMatchObject({ restarts: 3, lastTerminatedReason: 'Error', startedAtMs: at + 3 * RESTART_DELAY_MS });
+    expect(sliced.restarts).toBe(3);
+    expect(whole.state.pendingExits).toBeUndefined();
+  });
+
+  it('a zero-length step on a container that is down keeps the injection for later', () => {
+    const at = T0 + 100_000;
+    const down = step(inject(running, 'Error'), p, limits, 's', at, at).state;
+    const again = step(inject(down, 'Error'), p, limits, 's', at + 1_000, at + 1_000);
+    expect(again.events).toEqual([]);
+    expect(again.state.pendingExits).toEqual(['Error']);
+    expect(step(again.state, p, limits, 's', at + 1_000, at + RESTART_DELAY_MS).events).toEqual([{ type: 'Error', atMs: at + RESTART_DELAY_MS, injected: true }]);
+  });
+});
+
+describe('a profile changed mid-bucket', () => {
+  const low = profile(series({ base: 0.2 }), series({ base: 100 * MiB }));
+  const limits = { cpuCores: 0.5, memoryBytes: 200 * MiB };
+  const at = T0 + 100_000 + 7_000; // inside a 15 s noise bucket
+  const running = step(initialState(T0), low, limits, 's', T0, at).state;
+
+  it('memory demand above the limit OOM-kills at the next step, however short', () => {
+    const high = profile(low.cpu, series({ base: 300 * MiB }));
+    const r = step(running, high, limits, 's', at, at + 1);
+    expect(r.events).toEqual([{ type: 'OOMKilled', atMs: at, injected: false }]);
+    expect(r.state.restarts).toBe(1);
+  });
+
+  it('CPU demand above the limit throttles from the next step, past the readiness threshold', () => {
+    const hot = profile(series({ base: 1 }), low.memory, { notReadyWhenThrottledAbove: 0.2 });
+    expect(isReady(running, hot)).toBe(true);
+    const r = step(running, hot, limits, 's', at, at + 1);
+    expect(r.state.throttledRatio).toBeCloseTo(0.5, 12);
+    expect(isReady(r.state, hot)).toBe(false);
+    // Counters continue from where the old profile left them.
+    expect(r.state.cpuSecondsTotal).toBeGreaterThan(running.cpuSecondsTotal);
+    expect(r.state.startedAtMs).toBe(T0);
   });
 });

@@ -132,6 +132,13 @@ describe('renderPrometheusText', () => {
     expect(find(down, 'container_cpu_usage_seconds_total', { container: '' })).toMatchObject([{ value: 120.5 }]);
   });
 
+  it('reports the last terminated reason, OOMKilled or Error, as kube-state-metrics does', () => {
+    const lines = samplesOf(renderPrometheusText(pod([{ state: state({ restarts: 1, lastTerminatedReason: 'Error' }) }, { state: state({ restarts: 2, lastTerminatedReason: 'OOMKilled' }) }])));
+    const reasons = (container: string) => find(lines, 'kube_pod_container_status_last_terminated_reason', { container }).map((l) => [l.labels.reason, l.value]);
+    expect(reasons('app')).toEqual([['Error', 1]]);
+    expect(reasons('sidecar')).toEqual([['OOMKilled', 1]]);
+  });
+
   it('adds a millisecond timestamp when given, and escapes label values', () => {
     const t = samplesOf(renderPrometheusText(pod([{ image: 'we"ird\\image\nx' }]), 1_700_000_000_123));
     expect(t.every((l) => l.ts === 1_700_000_000_123)).toBe(true);
