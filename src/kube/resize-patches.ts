@@ -7,11 +7,11 @@
 //  - resizePatch:  strategic-merge patch of pods/resize: absolute cpu/memory values, named containers;
 //  - revertPatch:  the same, back to the recorded originals (a key the originals lack is removed);
 //  - clearPatch:   JSON merge patch removing the record annotations, preconditioned on resourceVersion.
-import type { V1Pod } from '@kubernetes/client-node';
 import { Annotation } from '../api/constants.ts';
 import { BASELINE_ANNOTATION, decodeRecord, type Baseline, type ContainerResources, type PodRecord, type ResourceList } from '../core/pod-record.ts';
 import { parseQuantity } from '../core/quantity.ts';
 import { RESIZABLE, type ResizeTarget } from './resize-state.ts';
+import type { SlimPod } from './slim.ts';
 
 /** What the caller says about a resize; the originals are always read from the pod. */
 export type RecordIntent = Omit<PodRecord, 'originals'>;
@@ -29,7 +29,7 @@ function cpuMemory(list: ResourceList | undefined): ResourceList | undefined {
 }
 
 /** A container's cpu/memory requests and limits in the pod's spec; undefined when the pod has no such container. */
-export function specResources(pod: V1Pod, container: string): ContainerResources | undefined {
+export function specResources(pod: SlimPod, container: string): ContainerResources | undefined {
   const c = pod.spec?.containers.find((x) => x.name === container);
   if (!c) return undefined;
   const requests = cpuMemory(c.resources?.requests);
@@ -38,7 +38,7 @@ export function specResources(pod: V1Pod, container: string): ContainerResources
 }
 
 /** Why a target cannot be sent as is (checked before anything is written); undefined when it can. */
-export function targetProblem(pod: V1Pod, target: ResizeTarget): string | undefined {
+export function targetProblem(pod: SlimPod, target: ResizeTarget): string | undefined {
   if (target.length === 0) return 'the target names no container';
   const seen = new Set<string>();
   for (const t of target) {
@@ -66,7 +66,7 @@ export type RecordFor = { kind: 'ok'; record: PodRecord } | { kind: 'damaged'; m
  * in a cycle never overwrites them) and only containers it lacks are added; the caller's baseline
  * replaces the recorded one, if given. A record of another cycle is replaced as a whole.
  */
-export function recordFor(pod: V1Pod, intent: RecordIntent, containers: readonly string[]): RecordFor {
+export function recordFor(pod: SlimPod, intent: RecordIntent, containers: readonly string[]): RecordFor {
   const existing = decodeRecord(pod.metadata?.annotations);
   if (existing.state === 'damaged') return { kind: 'damaged', message: existing.reason };
   const sameCycle = existing.state === 'ok' && existing.record.cycle === intent.cycle ? existing.record : undefined;
@@ -77,7 +77,7 @@ export function recordFor(pod: V1Pod, intent: RecordIntent, containers: readonly
 }
 
 /** The restart counts of the pod's containers now: a baseline for the safety monitor. */
-export function baselineOf(pod: V1Pod, at: Date): Baseline {
+export function baselineOf(pod: SlimPod, at: Date): Baseline {
   const restarts: Record<string, number> = {};
   for (const s of pod.status?.containerStatuses ?? []) restarts[s.name] = s.restartCount ?? 0;
   return { at: at.toISOString(), restarts };
@@ -112,7 +112,7 @@ export function resizePatch(target: ResizeTarget): object {
  * so the pod ends exactly as recorded; the apiserver refuses that removal (422) — a resize must
  * never add one in the first place.
  */
-export function revertPatch(pod: V1Pod, originals: Readonly<Record<string, ContainerResources>>): object {
+export function revertPatch(pod: SlimPod, originals: Readonly<Record<string, ContainerResources>>): object {
   return {
     spec: {
       containers: Object.entries(originals).map(([name, o]) => {
@@ -130,7 +130,7 @@ export function revertPatch(pod: V1Pod, originals: Readonly<Record<string, Conta
 }
 
 /** True when the pod carries any record annotation (also a damaged or partial record). */
-export function hasRecordAnnotations(pod: V1Pod): boolean {
+export function hasRecordAnnotations(pod: SlimPod): boolean {
   const a = pod.metadata?.annotations ?? {};
   return RECORD_ANNOTATIONS.some((k) => a[k] !== undefined);
 }

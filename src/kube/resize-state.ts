@@ -12,9 +12,9 @@
 //
 // Quantities are compared by value ("1000m" equals "1", "1024Mi" equals "1Gi"): the apiserver
 // canonicalises what it stores. Only cpu and memory are compared: the resources a resize changes.
-import type { V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { compareQuantities, parseQuantity } from '../core/quantity.ts';
 import type { ContainerResources, ResourceList } from '../core/pod-record.ts';
+import type { SlimPod } from './slim.ts';
 
 export type ResizeState = 'applied' | 'in-progress' | 'deferred' | 'infeasible' | 'error';
 
@@ -58,11 +58,11 @@ export function resourcesOf(r: { requests?: ResourceList; limits?: ResourceList 
   return { ...(r?.requests ? { requests: r.requests } : {}), ...(r?.limits ? { limits: r.limits } : {}) };
 }
 
-export function resizeState(pod: V1Pod, target?: ResizeTarget): ResizeStateReport {
+export function resizeState(pod: SlimPod, target?: ResizeTarget): ResizeStateReport {
   const generation = pod.metadata?.generation;
   const observed = pod.status?.observedGeneration;
   const conditions = (pod.status?.conditions ?? []).filter((c) => c.status === 'True');
-  const find = (type: string): V1PodCondition | undefined => conditions.find((c) => c.type === type);
+  const find = (type: string) => conditions.find((c) => c.type === type);
   const atLeast = (g: number | undefined) => generation === undefined || (g !== undefined && g >= generation);
 
   // A pending condition counts only for the generation it was attempted at: an older one is a
