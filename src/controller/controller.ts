@@ -398,7 +398,9 @@ export class Controller {
     // --- persist -----------------------------------------------------------------------------------
     const status: ResizePolicyStatus = { ...rec.status, ...canaryPart, conditions: [...(rec.status.conditions ?? []), resizing] };
     await this.persist(key, policy, status, log);
-    const untilRefresh = Math.max(0, this.o.refreshMs - (this.recommendations.age(key, Date.now()) ?? 0));
+    // The next refresh: a background refresh in flight enqueues the policy itself when it lands.
+    const age = this.recommendations.age(key, Date.now()) ?? 0;
+    const untilRefresh = age >= this.o.refreshMs ? this.o.refreshMs : this.o.refreshMs - age;
     return { requeueAfterMs: Math.min(requeueAfterMs ?? Infinity, untilRefresh) };
   }
 

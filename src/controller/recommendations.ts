@@ -51,8 +51,11 @@ export class Recommendations {
   /** The recommendation to decide with now, reading usage first when the memo cannot serve this generation and target. */
   async current(input: RefreshInput): Promise<Recommendation> {
     const m = this.memo.get(input.key);
-    if (m && m.generation === input.generation && m.targetSig === targetSignature(input.target)) return m;
-    return this.refresh(input);
+    const fits = (r: Recommendation | undefined) => r !== undefined && r.generation === input.generation && r.targetSig === targetSignature(input.target);
+    if (fits(m)) return m!;
+    // A refresh in flight may be for the previous generation or target: then read again.
+    const r = await this.refresh(input);
+    return fits(r) ? r : this.refresh(input);
   }
 
   /** Whether the memo of `key` is older than `refreshMs` (or missing). */

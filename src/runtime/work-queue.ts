@@ -76,7 +76,9 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
-    if (delayMs <= 0) return this.add(key);
+    // Never synchronously: a run that finishes without I/O and asks to run again at once would
+    // otherwise loop in microtasks and starve the event loop (watches, HTTP answers, timers).
+    delayMs = Math.max(1, delayMs);
     const at = Date.now() + delayMs;
     const existing = this.delayed.get(key);
     if (existing && existing.at <= at) return;

@@ -3,6 +3,11 @@
 // Each test owns a namespace of test/e2e/fixtures/canary-lifecycle.yaml (Deployment `web`, usage
 // ≈ 250m / 256Mi against requests of 1 CPU / 1Gi).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { appendFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { resolveBinaries } from '../../hack/cluster/binaries.ts';
 import { toBytes, toMillicores } from '../../src/core/quantity.ts';
 import { atOriginal, canarySpec, events, eventually, pods, rspClient, startCanaryEnv, type CanaryEnv } from '../support/canary.ts';
 import { condition, type RunningOperator } from '../support/operator.ts';
@@ -18,11 +23,18 @@ beforeAll(async () => {
 afterEach((ctx) => {
   // On failure, the operator's own account of what it did is the first thing to read.
   if (ctx.task.result?.state === 'fail') console.log(op.log().split('\n').slice(-80).join('\n'));
+  if (process.env.ATTUNE_E2E_LOG) appendFileSync(process.env.ATTUNE_E2E_LOG, op.log());
 });
 
 afterAll(async () => {
   await e?.stop();
 });
+
+const setMerge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const run = promisify(execFile);
+/** The operator's counters, from its /metrics. */
+const counter = async (name: string) => Number(new RegExp(`^attune_${name} (\\d+)$`, 'm').exec(await (await fetch(`http://${op.address()}/metrics`)).text())?.[1] ?? NaN);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const smaller = (p: { requests: Record<string, string> }) => Number(toMillicores(p.requests.cpu!)) < 1000 && Number(toBytes(p.requests.memory!)) < 2 ** 30;
 
@@ -82,7 +94,95 @@ describe('Canary mode', () => {
       }
     }, 90_000);
   });
-});
 
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-const setMerge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  it('a spec edit starts a new cycle: the observation timer restarts and the canary is observed again', async () => {
+    const ns = 'spec-edit';
+    const rsp = rspClient(e.c, ns);
+    await rsp.create('web', canarySpec({ canary: { percentage: 25, observationPeriod: '8s', autoPromote: false } }));
+    // The observation passes; autoPromote is off, so it waits for a promotion.
+    const waiting = await eventually(async () => {
+      const s = await rsp.status('web');
+      expect(condition(s, 'Resizing')).toMatchObject({ status: 'True', reason: 'AwaitingPromotion' });
+      return s;
+    }, 90_000);
+    const canaryPod = waiting.canary!.pods![0]!;
+    const before = (await pods(e.c, ns)).find((p) => p.name === canaryPod)!;
+    expect(before.cycle).toMatch(/^g1-/);
+
+    // Turning autoPromote on is an edit: a new cycle (generation 2) starts at once and observes
+    // the canary pod again for a whole period before promoting.
+    const editedAt = Date.now();
+    await rsp.patch('web', { spec: { updateStrategy: { canary: { autoPromote: true, observationPeriod: '12s' } } } });
+    const restarted = await eventually(async () => {
+      const s = await rsp.status('web');
+      expect(s.observedGeneration).toBe(2);
+      expect(s.canary?.phase).toBe('CanaryInProgress');
+      expect(Date.parse(s.canary!.startTime!)).toBeGreaterThan(Date.parse(waiting.canary!.startTime!));
+      const p = (await pods(e.c, ns)).find((x) => x.name === canaryPod)!;
+      expect(p.cycle).toMatch(/^g2-/);
+      return s;
+    }, 30_000);
+    const end = Date.parse(restarted.canary!.observationEnd!);
+    // A whole period from the new start — from the pod's re-observation when that came later.
+    expect(end - Date.parse(restarted.canary!.startTime!)).toBeGreaterThanOrEqual(12_000);
+    expect(end).toBeGreaterThanOrEqual(editedAt + 11_000);
+    // The originals on the pod are still the template's, not the first cycle's size.
+    expect((await pods(e.c, ns)).find((x) => x.name === canaryPod)!.originals?.app?.requests).toEqual({ cpu: '1', memory: '1Gi' });
+
+    // No promotion before the new observation end; then FullRollout.
+    const promotedAt = await eventually(async () => {
+      expect((await rsp.status('web')).canary?.phase).toBe('FullRollout');
+      return Date.now();
+    }, 90_000);
+    expect(promotedAt).toBeGreaterThanOrEqual(end);
+    await eventually(async () => {
+      for (const p of await pods(e.c, ns)) expect(smaller(p)).toBe(true);
+    }, 60_000);
+  });
+
+  it('switching to Recommend stops all resizing and leaves pods as they are', async () => {
+    const ns = 'to-recommend';
+    const rsp = rspClient(e.c, ns);
+    await rsp.create('web', canarySpec({ canary: { percentage: 25, observationPeriod: '10s', autoPromote: true } }));
+    await eventually(async () => expect((await pods(e.c, ns)).filter((p) => !atOriginal(p))).toHaveLength(1), 90_000);
+    await rsp.patch('web', { spec: { updateStrategy: { type: 'Recommend' } } });
+    await eventually(async () => {
+      const s = await rsp.status('web');
+      expect(s.observedGeneration).toBe(2);
+      expect(s.canary).toBeUndefined();
+      expect(condition(s, 'Resizing')).toMatchObject({ status: 'False', reason: 'RecommendMode' });
+    }, 30_000);
+    const frozen = await e.c.core.listNamespacedPod({ namespace: ns });
+    const shape = (l: typeof frozen) => l.items.map((p) => [p.metadata!.name, p.metadata!.generation, JSON.stringify(p.spec!.containers[0]!.resources), p.metadata!.annotations?.['attune.dev/cycle']]).sort();
+    // Past the old observation end and through several reconciles (pod events, refreshes):
+    // nothing is promoted, nothing reverted, nothing resized.
+    const seen = await counter('reconciles');
+    await sleep(15_000);
+    expect(await counter('reconciles')).toBeGreaterThan(seen);
+    expect(shape(await e.c.core.listNamespacedPod({ namespace: ns }))).toEqual(shape(frozen));
+    expect((await pods(e.c, ns)).filter((p) => !atOriginal(p))).toHaveLength(1);
+    expect((await rsp.status('web')).canary).toBeUndefined();
+  });
+
+  it('manual promotion with kubectl patch: switching to Auto resizes every pod', async () => {
+    const ns = 'manual';
+    const rsp = rspClient(e.c, ns);
+    await rsp.create('web', canarySpec({ canary: { percentage: 25, observationPeriod: '5s', autoPromote: false } }));
+    await eventually(async () => expect(condition(await rsp.status('web'), 'Resizing')).toMatchObject({ reason: 'AwaitingPromotion' }), 90_000);
+    expect((await pods(e.c, ns)).filter(atOriginal)).toHaveLength(3);
+
+    const { kubectl } = resolveBinaries();
+    await run(kubectl, ['--kubeconfig', e.env.cluster.kubeconfig, '-n', ns, 'patch', 'rsp', 'web', '--type', 'merge', '-p', '{"spec":{"updateStrategy":{"type":"Auto"}}}']);
+    await eventually(async () => {
+      const now = await pods(e.c, ns);
+      expect(now).toHaveLength(4);
+      for (const p of now) {
+        expect(smaller(p)).toBe(true);
+        expect(p.actual?.requests).toEqual(p.requests);
+        expect(p.cycle).toMatch(/^g2-/);
+      }
+      const s = await rsp.status('web');
+      expect(s.canary).toMatchObject({ phase: 'FullRollout', podCount: 0 });
+    }, 90_000);
+  });
+});

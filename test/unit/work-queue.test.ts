@@ -126,4 +126,21 @@ describe('WorkQueue', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(runs.map((r) => r.key)).toEqual(['a']);
   });
+
+  it('a run asking to run again at once yields to timers and I/O first (no microtask loop)', async () => {
+    // Regression: a reconcile that does no I/O and returns requeueAfterMs 0 used to re-run
+    // synchronously in microtasks forever, starving every watch and HTTP answer.
+    let runs = 0;
+    const q = new WorkQueue(async () => {
+      runs++;
+      return runs < 1_000 ? { requeueAfterMs: 0 } : {};
+    });
+    let runsWhenTimerFired = -1;
+    setTimeout(() => (runsWhenTimerFired = runs), 0);
+    q.add('a');
+    await vi.advanceTimersByTimeAsync(5);
+    expect(runsWhenTimerFired).toBeGreaterThanOrEqual(1);
+    expect(runsWhenTimerFired).toBeLessThan(1_000);
+  });
 });
+
