@@ -4,7 +4,9 @@
 //  - actuates in-place resizes with the kubelet's semantics (resize-admission.ts): Infeasible,
 //    Deferred (retried when room frees), PodResizeInProgress for `resizeActuationMs`, then status
 //    resources / allocatedResources / observedGeneration; a memory-limit decrease below usage fails
-//    with reason Error and is retried; one pod at a time per node, decreases first;
+//    with reason Error and is retried; one pod at a time per node, decreases first; a test hook
+//    (setAdmissionAllocatable) lowers what a node's kubelet admits against without publishing it,
+//    the window in which a resize that fits the Node object is Infeasible on the kubelet;
 //  - models each container's usage from its profile (hack/sim) every `tickMs` and applies the
 //    consequences of the current limits: OOMKilled + restart, CFS throttling, NotReady;
 //  - follows changes of a running pod's annotations: a new usage profile takes effect at once, and
@@ -70,6 +72,17 @@ export interface SimulatedKubelet {
    * logged and ignored.
    */
   onStatusPublished(listener: (w: StatusPublished) => void): () => void;
+  /**
+   * Test hook: what this kubelet admits resizes against on `node`, changed without publishing it
+   * in the Node's status — a kubelet restarted with a larger system-reserved (or kube-reserved)
+   * whose node status update has not reached the apiserver yet. The Node object, which is what
+   * schedulers and operators check, still shows the registered allocatable; the kubelet's own
+   * admission (`admitResize`) uses this one: a pod whose new requests exceed it is Infeasible,
+   * one that fits it but not next to the other pods' allocations is Deferred. Pods already running
+   * keep running (no re-admission, no eviction). `undefined` restores the registered allocatable.
+   * Resizes on the node that are not admitted yet are evaluated again at once.
+   */
+  setAdmissionAllocatable(node: string, allocatable: { cpu: string; memory: string } | undefined): void;
   /** Continue each container from its backfilled state at `endMs` (key namespace/pod/container). */
   adoptHistory(states: ReadonlyMap<string, ContainerState>, endMs: number): void;
   stop(): Promise<void>;
@@ -88,6 +101,8 @@ const SOURCE = 'kubelet';
 export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Promise<SimulatedKubelet> {
   const shape: NodeShape = { cpu: opts.cpu ?? '8', memory: opts.memory ?? '32Gi', maxPods: opts.maxPods ?? 110 };
   const allocatable = amounts({ cpu: shape.cpu, memory: shape.memory });
+  /** Per node: a lower allocatable the kubelet admits against, not (yet) in the node status. */
+  const admissionAllocatable = new Map<string, Amounts>();
   const tickMs = opts.tickMs ?? 1_000;
   const actuationMs = opts.resizeActuationMs ?? 500;
   const retryMs = opts.resizeRetryMs ?? 2_000;
@@ -212,7 +227,7 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
       const r = pending.get(p.uid);
       if (!r || r.admittedAtMs !== undefined) continue;
       const others = sum(onNode.filter((o) => o.uid !== p.uid).map(allocatedOf));
-      const verdict = admitResize(allocatable, others, requestsOf(r.desired));
+      const verdict = admitResize(admissionAllocatable.get(node) ?? allocatable, others, requestsOf(r.desired));
       p.observedGeneration = p.generation;
       if (verdict.kind === 'Admit') {
         r.admittedAtMs = now;
@@ -501,6 +516,15 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     onStatusPublished(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
+    },
+    setAdmissionAllocatable(node, to) {
+      if (!mine.has(node)) throw new Error(`setAdmissionAllocatable: ${node} is not a node of this kubelet (${names.join(', ')})`);
+      if (to === undefined) admissionAllocatable.delete(node);
+      else {
+        for (const [k, q] of Object.entries(to)) if (parseQuantity(q) === undefined) throw new Error(`setAdmissionAllocatable: invalid ${k} quantity ${JSON.stringify(q)}`);
+        admissionAllocatable.set(node, amounts(to));
+      }
+      evaluateNode(node);
     },
     adoptHistory(states, endMs) {
       for (const p of sims.values()) {

@@ -5,12 +5,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
 import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
 import { Annotation, GROUP, PLURAL, VERSION } from '../../src/api/constants.ts';
 import type { ResizePolicyStatus } from '../../src/api/status.ts';
 import { decodeRecord } from '../../src/core/pod-record.ts';
+import { toBytes, toMillicores } from '../../src/core/quantity.ts';
 import { clients, eventually, tokenKubeConfig, type Clients } from './kube.ts';
 import { startOperator, type RunningOperator } from './operator.ts';
 
@@ -146,3 +147,99 @@ export function atOriginal(p: PodState): boolean {
 }
 
 export { eventually };
+
+// --- helpers of the safety tests (test/e2e/canary-safety.test.ts) --------------------------------
+
+export interface Resources {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+const byValue = (list: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, String(k === 'cpu' ? toMillicores(v) : k === 'memory' ? toBytes(v) : v)]));
+
+/** Resources compared by value ('1000m' is '1', '1024Mi' is '1Gi'): for expect(...).toEqual. */
+export function resourcesByValue(r: Resources | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
+  return { requests: byValue(r?.requests), limits: byValue(r?.limits) };
+}
+
+/** The pod's spec and what the kubelet reports it runs with, both equal to `want` by value. */
+export function runsWith(p: PodState, want: Resources): boolean {
+  const w = JSON.stringify(resourcesByValue(want));
+  return JSON.stringify(resourcesByValue(p)) === w && JSON.stringify(resourcesByValue(p.actual)) === w;
+}
+
+/** Merge-patches the pod's annotations (`null` removes one), as `kubectl annotate --overwrite` does. */
+export async function annotatePod(c: Clients, namespace: string, name: string, annotations: Record<string, string | null>): Promise<V1Pod> {
+  return c.core.patchNamespacedPod({ name, namespace, body: { metadata: { annotations } } }, mergePatch);
+}
+
+/** What an e2e test needs to know of every pod of a namespace to tell later that it was never touched. */
+export async function podShapes(c: Clients, namespace: string): Promise<Array<{ name: string; uid: string; generation: number; resources: string; attune: string[] }>> {
+  const list = await c.core.listNamespacedPod({ namespace });
+  return list.items
+    .map((p) => ({
+      name: p.metadata!.name!,
+      uid: p.metadata!.uid!,
+      generation: p.metadata!.generation ?? 0,
+      resources: JSON.stringify(p.spec!.containers.map((x) => x.resources)),
+      attune: Object.keys(p.metadata?.annotations ?? {}).filter((k) => k.startsWith('attune.dev/')).sort(),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface PodWatch {
+  /** The local time and the pod of the first watch event `test` accepted. */
+  seen: Promise<{ atMs: number; pod: V1Pod }>;
+  stop(): void;
+}
+
+/**
+ * Watches one pod (from its current state on) and notes the local time of the first event whose
+ * pod `test` accepts: when a watcher, such as the operator's, first sees that state. Resolves when
+ * the watch is established; a watch the server or an idle timeout ends is resumed from the last
+ * resourceVersion. `seen` rejects after `timeoutMs`.
+ */
+export async function watchPod(c: Clients, namespace: string, name: string, test: (p: V1Pod) => boolean, timeoutMs = 120_000): Promise<PodWatch> {
+  const watch = new Watch(c.kc);
+  let stopped = false;
+  let abort: AbortController | undefined;
+  let resourceVersion: string | undefined;
+  let resolve!: (v: { atMs: number; pod: V1Pod }) => void;
+  let reject!: (e: Error) => void;
+  const seen = new Promise<{ atMs: number; pod: V1Pod }>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  seen.catch(() => undefined); // the caller awaits it; an unobserved rejection must not fail the run
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    abort?.abort();
+  };
+  const timer = setTimeout(() => {
+    reject(new Error(`pod ${namespace}/${name}: no watch event matched within ${timeoutMs} ms`));
+    stop();
+  }, timeoutMs);
+  const start = async (): Promise<void> => {
+    abort = await watch.watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      { fieldSelector: `metadata.name=${name}`, ...(resourceVersion ? { resourceVersion } : {}) },
+      (type, obj: V1Pod) => {
+        if (type === 'ERROR') resourceVersion = undefined; // expired: resume from the current state
+        if (stopped || (type !== 'ADDED' && type !== 'MODIFIED')) return;
+        resourceVersion = obj.metadata?.resourceVersion;
+        if (test(obj)) {
+          resolve({ atMs: Date.now(), pod: obj });
+          stop();
+        }
+      },
+      (err: unknown) => {
+        if ((err as { statusCode?: number } | null)?.statusCode === 410) resourceVersion = undefined;
+        if (!stopped) setTimeout(() => void start().catch((e: unknown) => reject(e instanceof Error ? e : new Error(String(e)))), 100);
+      },
+    );
+  };
+  await start();
+  return { seen, stop };
+}
