@@ -31,7 +31,8 @@ import type { ResizePolicyStatus } from '../api/status.ts';
 import { decideCanary, dropActions, limitResizes, resizingCondition, settle, type PlanEvent } from '../core/canary/index.ts';
 import { invalidSpecStatus } from '../core/recommend-status.ts';
 import { EventRecorder } from '../kube/events.ts';
-import { resilientInformer, type InformerHealth, type ResilientInformer } from '../kube/informer.ts';
+import { resilientInformer, type InformerHealth, type ListFn, type ResilientInformer } from '../kube/informer.ts';
+import { slimNode, slimPod, slimWorkload } from '../kube/slim.ts';
 import { PodResizer } from '../kube/pod-resizer.ts';
 import { forEachLimited } from '../runtime/pool.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
@@ -135,10 +136,10 @@ export class Controller {
 
     const ns = o.namespace;
     const policyPath = ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
-    const listPolicies = () =>
+    const listPolicies: ListFn<PolicyObject> = (p) =>
       (ns
-        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<KubernetesListObject<PolicyObject>>;
+        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, ...p })
+        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...p })) as Promise<KubernetesListObject<PolicyObject>>;
     // Only a new generation (a spec change) or a new object is a reason to reconcile: updates of
     // status alone — our own writes above all — would otherwise loop (write → update → reconcile
     // → write). Periodic refreshes, pod events and resyncs cover everything else.
@@ -155,11 +156,11 @@ export class Controller {
       },
     });
 
-    const lists: Record<TargetKind, { path: string; list: () => Promise<KubernetesListObject<Workload>> }> = {
-      Deployment: { path: 'deployments', list: () => (ns ? apps.listNamespacedDeployment({ namespace: ns }) : apps.listDeploymentForAllNamespaces()) },
-      StatefulSet: { path: 'statefulsets', list: () => (ns ? apps.listNamespacedStatefulSet({ namespace: ns }) : apps.listStatefulSetForAllNamespaces()) },
-      DaemonSet: { path: 'daemonsets', list: () => (ns ? apps.listNamespacedDaemonSet({ namespace: ns }) : apps.listDaemonSetForAllNamespaces()) },
-      ReplicaSet: { path: 'replicasets', list: () => (ns ? apps.listNamespacedReplicaSet({ namespace: ns }) : apps.listReplicaSetForAllNamespaces()) },
+    const lists: Record<TargetKind, { path: string; list: ListFn<Workload> }> = {
+      Deployment: { path: 'deployments', list: (p) => (ns ? apps.listNamespacedDeployment({ namespace: ns, ...p }) : apps.listDeploymentForAllNamespaces(p)) },
+      StatefulSet: { path: 'statefulsets', list: (p) => (ns ? apps.listNamespacedStatefulSet({ namespace: ns, ...p }) : apps.listStatefulSetForAllNamespaces(p)) },
+      DaemonSet: { path: 'daemonsets', list: (p) => (ns ? apps.listNamespacedDaemonSet({ namespace: ns, ...p }) : apps.listDaemonSetForAllNamespaces(p)) },
+      ReplicaSet: { path: 'replicasets', list: (p) => (ns ? apps.listNamespacedReplicaSet({ namespace: ns, ...p }) : apps.listReplicaSetForAllNamespaces(p)) },
     };
     for (const kind of TARGET_KINDS) {
       const { path, list } = lists[kind];
@@ -179,7 +180,7 @@ export class Controller {
             workloadChanged.forget(w);
             touched(w);
           },
-        }),
+        }, { transform: (w) => slimWorkload(w) }),
       );
     }
   }
@@ -276,7 +277,7 @@ export class Controller {
     if (!Number.isFinite(minor)) throw new Error(`cannot read the apiserver's minor version from ${JSON.stringify(version.minor)}`);
     this.serverMinor = minor;
     const at = (path: string) => (ns ? `/api/v1/namespaces/${ns}/${path}` : `/api/v1/${path}`);
-    const pods = resilientInformer<V1Pod>(this.o.kc, 'pods', at('pods'), () => (ns ? core.listNamespacedPod({ namespace: ns }) : core.listPodForAllNamespaces()), {
+    const pods = resilientInformer<V1Pod>(this.o.kc, 'pods', at('pods'), (p) => (ns ? core.listNamespacedPod({ namespace: ns, ...p }) : core.listPodForAllNamespaces(p)), {
       add: (p) => {
         this.podIndex.upsert(p);
         this.podEvent(p);
@@ -290,10 +291,10 @@ export class Controller {
         this.podWrites.forget(podKey(p));
         this.podEvent(p);
       },
-    });
-    const nodes = resilientInformer<V1Node>(this.o.kc, 'nodes', '/api/v1/nodes', () => core.listNode(), {});
-    const limitRanges = resilientInformer<V1LimitRange>(this.o.kc, 'limitranges', at('limitranges'), () => (ns ? core.listNamespacedLimitRange({ namespace: ns }) : core.listLimitRangeForAllNamespaces()), {});
-    const quotas = resilientInformer<V1ResourceQuota>(this.o.kc, 'resourcequotas', at('resourcequotas'), () => (ns ? core.listNamespacedResourceQuota({ namespace: ns }) : core.listResourceQuotaForAllNamespaces()), {});
+    }, { transform: (p) => slimPod(p) as V1Pod });
+    const nodes = resilientInformer<V1Node>(this.o.kc, 'nodes', '/api/v1/nodes', (p) => core.listNode(p), {}, { transform: (n) => slimNode(n) });
+    const limitRanges = resilientInformer<V1LimitRange>(this.o.kc, 'limitranges', at('limitranges'), (p) => (ns ? core.listNamespacedLimitRange({ namespace: ns, ...p }) : core.listLimitRangeForAllNamespaces(p)), {});
+    const quotas = resilientInformer<V1ResourceQuota>(this.o.kc, 'resourcequotas', at('resourcequotas'), (p) => (ns ? core.listNamespacedResourceQuota({ namespace: ns, ...p }) : core.listResourceQuotaForAllNamespaces(p)), {});
     await Promise.all([pods.start(), nodes.start(), limitRanges.start(), quotas.start()]);
     if (this.stopped) {
       await Promise.all([pods.stop(), nodes.stop(), limitRanges.stop(), quotas.stop()]);
@@ -378,7 +379,7 @@ export class Controller {
         concurrency: this.o.podWriteConcurrency ?? 10,
         log,
       });
-      for (const p of acted.written) this.podWrites.remember(podKey(p), p);
+      for (const p of acted.written) this.podWrites.remember(podKey(p), slimPod(p) as V1Pod);
       const plan = dropActions(decided, acted.dropped, prevHistory);
       const settled = settle(plan, prevHistory, acted.failures);
       this.stats.podRequests += acted.requests;
