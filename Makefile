@@ -66,7 +66,7 @@ cluster-status: deps
 	node hack/cluster/cli.ts status --name $(CLUSTER)
 
 demo: SCENARIO = $(DEMO_SCENARIO)
-demo: cluster-up ## the local cluster running a scenario with a week of history (DEMO_SCENARIO=oversized)
+demo: cluster-up ## the local cluster with a week of history, then the operator: canary → promotion → an OOM reverted (DEMO_SCENARIO=oversized)
 	node hack/demo.ts --run-dir $(CURDIR)/.run/$(CLUSTER) --namespace $(DEMO_SCENARIO)
 
 clean: ## remove build output and local run folders (caches in ~/.cache/attune stay)
@@ -76,3 +76,5 @@ clean: ## remove build output and local run folders (caches in ~/.cache/attune s
 bench: deps tools ## benchmarks; figures go to bench/results/
 	node bench/kubelet-scale.ts
 	node bench/recommend-pass.ts
+	node bench/canary-revert-latency.ts
+	node bench/canary-promotion.ts
