@@ -5,6 +5,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 export interface TcpProxy {
   port: number;
+  /** Connections accepted so far (refused ones included). */
+  accepted(): number;
   cut(): void;
   restore(): void;
   close(): Promise<void>;
@@ -13,7 +15,9 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let open = true;
+  let accepted = 0;
   const server: Server = createServer((client) => {
+    accepted++;
     if (!open) {
       client.destroy();
       return;
@@ -32,6 +36,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     port: (server.address() as { port: number }).port,
+    accepted: () => accepted,
     cut() {
       open = false;
       for (const s of sockets) s.destroy();
