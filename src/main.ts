@@ -1,10 +1,10 @@
 // attune operator: the composition root — the only place that reads flags and environment and
 // wires adapters (Kubernetes client, Prometheus, HTTP) to the controller.
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Controller } from './controller/controller.ts';
 import { parseDuration } from './core/duration.ts';
+import { PooledKubeConfig } from './kube/kubeconfig.ts';
 import { queryStats } from './metrics/prometheus-source.ts';
 import { startHealthServer } from './runtime/health-server.ts';
 
@@ -52,7 +52,8 @@ const o = new Command('attune')
   }>();
 
 const log = pino({ level: o.logLevel, base: { component: 'attune' } });
-const kc = new KubeConfig();
+// Shared connections: client-node alone opens one per request (src/kube/kubeconfig.ts).
+const kc = new PooledKubeConfig();
 if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
 else kc.loadFromDefault();
 
