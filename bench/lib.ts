@@ -1,5 +1,7 @@
 // Small helpers shared by the benchmarks.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
 import { quantileSorted } from 'simple-statistics';
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; rejects on the first failure. */
@@ -34,4 +36,26 @@ export function timeout(ms: number, what: string): () => void {
     process.exit(1);
   }, ms);
   return () => clearTimeout(t);
+}
+
+/** Busy and idle CPU seconds of the whole machine since boot, from /proc/stat (USER_HZ = 100). */
+export async function machineCpuSeconds(): Promise<{ busy: number; idle: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n').find((l) => l.startsWith('cpu '))!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / 100, idle: (idle! + iowait!) / 100 };
+}
+
+/**
+ * The Node options the operator is deployed with: NODE_OPTIONS of the attune container in
+ * deploy/operator.yaml (its heap budget), split into arguments; none when it sets none.
+ */
+export async function deployedNodeOptions(manifest = join(import.meta.dirname, '..', 'deploy', 'operator.yaml')): Promise<string[]> {
+  for (const doc of loadAll(await readFile(manifest, 'utf8'))) {
+    const d = doc as { kind?: string; spec?: { template?: { spec?: { containers?: Array<{ name?: string; env?: Array<{ name?: string; value?: string }> }> } } } } | null;
+    if (d?.kind !== 'Deployment') continue;
+    const c = d.spec?.template?.spec?.containers?.find((x) => x.name === 'attune');
+    const v = c?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    return v.split(/\s+/).filter(Boolean);
+  }
+  return [];
 }

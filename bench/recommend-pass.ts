@@ -9,6 +9,9 @@
 // Knobs: BENCH_WORKLOADS, BENCH_PODS, BENCH_CONTAINERS, BENCH_HISTORY_DAYS, BENCH_STEP,
 // BENCH_OPERATOR_WORKERS (default 8), BENCH_LOG_LEVEL, BENCH_PASS_END, BENCH_TIMEOUT_S, and for
 // investigation BENCH_OPERATOR_NODE_ARGS, BENCH_HOLD_S, BENCH_KEEP_RUN_DIR.
+// The operator runs with the Node options it is deployed with (NODE_OPTIONS in
+// deploy/operator.yaml: its heap budget), then BENCH_OPERATOR_NODE_ARGS; the machine's load average
+// during the pass is recorded, since other work on the same cores slows Prometheus and the pass.
 // The Deployments have `replicas: 0`: a recommendation starts from the pod template, and the usage
 // comes from Prometheus (BENCH_HISTORY_DAYS days at BENCH_STEP, backfilled with promtool for pod
 // names that match each Deployment's pod-name pattern). No pods, no scheduler, no kubelet: what is
@@ -16,7 +19,7 @@
 // Bounded: aborts after BENCH_TIMEOUT_S (default 20 min); every process started stops at the end,
 // also on failure.
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
@@ -39,7 +42,7 @@ import type { ContainerProfile } from '../hack/sim/profile.ts';
 import { parseDuration } from '../hack/sim/units.ts';
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../src/api/constants.ts';
 import { usageStatsQuery } from '../src/metrics/promql.ts';
-import { pool, rssOf, timeout } from './lib.ts';
+import { deployedNodeOptions, machineCpuSeconds, pool, rssOf, timeout } from './lib.ts';
 
 const WORKLOADS = Number(process.env.BENCH_WORKLOADS ?? 1_000);
 const PODS = Number(process.env.BENCH_PODS ?? 10);
@@ -53,6 +56,7 @@ const PASS_END = process.env.BENCH_PASS_END ?? 'watch';
 /** For investigation: extra node flags for the operator (e.g. --max-old-space-size=128), and a
  *  pause after the results are written with everything still running. */
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const DEPLOYED_NODE_OPTIONS = await deployedNodeOptions();
 const HOLD_S = Number(process.env.BENCH_HOLD_S ?? 0);
 const CONCURRENCY = 32;
 const POLL_MS = 500;
@@ -202,11 +206,14 @@ try {
     await watch.start();
   }
   const benchCpuBefore = process.cpuUsage();
+  const machineBefore = await machineCpuSeconds();
+  const loadAtStart = loadavg()[0]!;
   const spawnedAt = Date.now();
   operator = startProcess(
     'attune',
     process.execPath,
     [
+      ...DEPLOYED_NODE_OPTIONS,
       ...OPERATOR_NODE_ARGS,
       join(REPO_ROOT, 'src', 'main.ts'),
       '--kubeconfig', cluster.kubeconfig,
@@ -266,6 +273,8 @@ try {
   const promAfter = await promSelfMetrics(prometheus.url);
   const cpuAfter = { apiserver: await cpuSecondsOf(apiserverPid), etcd: await cpuSecondsOf(etcdPid) };
   const benchCpu = process.cpuUsage(benchCpuBefore);
+  const machineAfter = await machineCpuSeconds();
+  const loadAtEnd = loadavg()[0]!;
 
   // After the pass: does anything change once the queue drains? (counters still for 5 s, ≤ 60 s)
   let settled = counters;
@@ -300,7 +309,7 @@ try {
     containersPerPod: CONTAINERS,
     series: { pods: WORKLOADS * PODS, containers: WORKLOADS * PODS * CONTAINERS },
     history: { days: HISTORY_DAYS, step: STEP },
-    operator: { workers: WORKERS, refresh: '1h', queryConcurrency: 8, logLevel: LOG_LEVEL, nodeArgs: OPERATOR_NODE_ARGS },
+    operator: { workers: WORKERS, refresh: '1h', queryConcurrency: 8, logLevel: LOG_LEVEL, nodeOptions: DEPLOYED_NODE_OPTIONS, nodeArgs: OPERATOR_NODE_ARGS },
     setup: {
       deploymentsSeconds,
       policiesSeconds,
@@ -341,13 +350,16 @@ try {
     statusWrites: counters['attune_statusWrites'] ?? NaN,
     conflicts: counters['attune_conflicts'] ?? NaN,
     operatorRssMiB: { ...rss, peakSampledDuringPass: rssPeakSampled },
-    cpuSecondsDuringPass: {
-      operator: round1(operatorCpu),
-      prometheus: round1((promAfter['process_cpu_seconds_total'] ?? NaN) - (promBefore['process_cpu_seconds_total'] ?? NaN)),
-      kubeApiserver: round1(cpuAfter.apiserver - cpuBefore.apiserver),
-      etcd: round1(cpuAfter.etcd - cpuBefore.etcd),
-      benchmark: round1((benchCpu.user + benchCpu.system) / 1e6),
-    },
+    cpuSecondsDuringPass: cpuDuringPass({
+      operator: operatorCpu,
+      prometheus: (promAfter['process_cpu_seconds_total'] ?? NaN) - (promBefore['process_cpu_seconds_total'] ?? NaN),
+      kubeApiserver: cpuAfter.apiserver - cpuBefore.apiserver,
+      etcd: cpuAfter.etcd - cpuBefore.etcd,
+      benchmark: (benchCpu.user + benchCpu.system) / 1e6,
+      machineBusy: machineAfter.busy - machineBefore.busy,
+      machineIdle: machineAfter.idle - machineBefore.idle,
+    }),
+    loadAverage1m: { passStart: round1(loadAtStart), passEnd: round1(loadAtEnd) },
     afterSettling: {
       reconciles: settled['attune_reconciles'] ?? NaN,
       statusWrites: settled['attune_statusWrites'] ?? NaN,
@@ -530,7 +542,7 @@ type Result = {
   containersPerPod: number;
   series: { pods: number; containers: number };
   history: { days: number; step: string };
-  operator: { workers: number };
+  operator: { workers: number; nodeOptions: string[]; nodeArgs: string[] };
   setup: {
     deploymentsSeconds: number;
     policiesSeconds: number;
@@ -555,7 +567,8 @@ type Result = {
   statusWrites: number;
   conflicts: number;
   operatorRssMiB: { current: number; peak: number };
-  cpuSecondsDuringPass: { operator: number; prometheus: number; kubeApiserver: number; etcd: number; benchmark: number };
+  cpuSecondsDuringPass: { operator: number; prometheus: number; kubeApiserver: number; etcd: number; benchmark: number; machineBusy: number; machineIdle: number; everythingElse: number };
+  loadAverage1m: { passStart: number; passEnd: number };
   afterSettling: { reconciles: number; statusWrites: number; queries: number; policiesReady: number };
   targets: Record<string, { target: string; measured: number; met: boolean }>;
 };
@@ -588,6 +601,8 @@ The history is backfilled with promtool for pod names that match each Deployment
 | reconciles / status writes / conflicts | ${r.reconciles} / ${r.statusWrites} / ${r.conflicts} |
 | operator RSS current / peak | ${r.operatorRssMiB.current} / **${r.operatorRssMiB.peak} MiB** |
 | CPU seconds during the pass: operator / Prometheus / kube-apiserver / etcd / this benchmark | ${r.cpuSecondsDuringPass.operator} / ${r.cpuSecondsDuringPass.prometheus} / ${r.cpuSecondsDuringPass.kubeApiserver} / ${r.cpuSecondsDuringPass.etcd} / ${r.cpuSecondsDuringPass.benchmark} |
+| machine during the pass: CPU seconds busy / idle, of which everything else (other processes, controller-manager, scheduler); 1-min load average at start → end | ${r.cpuSecondsDuringPass.machineBusy} / ${r.cpuSecondsDuringPass.machineIdle}, ${r.cpuSecondsDuringPass.everythingElse}; ${r.loadAverage1m.passStart} → ${r.loadAverage1m.passEnd} |
+| operator Node options (deploy/operator.yaml NODE_OPTIONS, then BENCH_OPERATOR_NODE_ARGS) | ${[...r.operator.nodeOptions, ...r.operator.nodeArgs].map((a) => `\`${a}\``).join(' ') || 'none'} |
 | once the operator's queue has drained: reconciles / status writes / queries / policies published | ${r.afterSettling.reconciles} / ${r.afterSettling.statusWrites} / ${r.afterSettling.queries} / ${r.afterSettling.policiesReady} |
 | Prometheus: TSDB blocks at its start → at pass start (waited ${r.setup.prometheusCompactionWaitSeconds.toFixed(0)} s for compaction), compactions during the pass, RSS after | ${r.setup.prometheusBlocksAtStart} → ${r.prometheus.blocksAtPassStart}, ${r.prometheus.compactionsDuringPass}, ${r.prometheus.rssMiB} MiB |
 | setup: Deployments created (${CONCURRENCY} in flight) / policies created | ${r.setup.deploymentsSeconds.toFixed(1)} s / ${r.setup.policiesSeconds.toFixed(1)} s |
@@ -602,4 +617,19 @@ The history is backfilled with promtool for pod names that match each Deployment
 
 Pass end detected by: ${r.pass.endDetectedBy}${r.pass.statusPollAvgMs !== undefined ? ` (one list took ${r.pass.statusPollAvgMs} ms on average)` : ''}.
 `;
+}
+
+/** CPU seconds, rounded; `everythingElse` is what the machine spent beyond the processes measured. */
+function cpuDuringPass(c: { operator: number; prometheus: number; kubeApiserver: number; etcd: number; benchmark: number; machineBusy: number; machineIdle: number }): Result['cpuSecondsDuringPass'] {
+  const ours = c.operator + c.prometheus + c.kubeApiserver + c.etcd + c.benchmark;
+  return {
+    operator: round1(c.operator),
+    prometheus: round1(c.prometheus),
+    kubeApiserver: round1(c.kubeApiserver),
+    etcd: round1(c.etcd),
+    benchmark: round1(c.benchmark),
+    machineBusy: round1(c.machineBusy),
+    machineIdle: round1(c.machineIdle),
+    everythingElse: round1(c.machineBusy - ours),
+  };
 }
