@@ -12,11 +12,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT, resolveBinaries } from '../hack/cluster/binaries.ts';
-import { applyManifests, startLocalEnv, type LocalEnv, type LocalEnvOptions } from '../hack/cluster/local-env.ts';
+import { startLocalEnv, type LocalEnv, type LocalEnvOptions } from '../hack/cluster/local-env.ts';
+import { installOperatorIdentity } from '../hack/cluster/operator-identity.ts';
 import { startProcess, type ManagedProcess } from '../hack/cluster/process.ts';
-import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from '../src/api/constants.ts';
+import { GROUP, KIND, PLURAL, VERSION } from '../src/api/constants.ts';
 import { toBytes, toMillicores } from '../src/core/quantity.ts';
 
 const run = promisify(execFile);
@@ -69,36 +70,12 @@ export async function startBenchEnv(o: {
     const kc = new KubeConfig();
     kc.loadFromFile(env.cluster.kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
-    await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'crds', 'attune.dev_resizepolicies.yaml'));
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    await until('the CRD to be Established', 60_000, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: CRD_NAME });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-    });
-    await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
-    const token = await until('a token of the attune ServiceAccount', 60_000, async () => {
-      const tr = await core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 7200 } } });
-      return tr.status?.token;
-    });
-    const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
-    await writeFile(saKubeconfig, tokenKubeConfig(kc, 'attune', token).exportConfig(), { mode: 0o600 });
+    const saKubeconfig = await installOperatorIdentity(env.cluster.kubeconfig, runDir);
     return { env, runDir, kc, core, apps: kc.makeApiClient(AppsV1Api), custom: kc.makeApiClient(CustomObjectsApi), saKubeconfig, stop };
   } catch (e) {
     await stop(false);
     throw e;
   }
-}
-
-function tokenKubeConfig(kc: KubeConfig, user: string, token: string): KubeConfig {
-  const cluster = kc.getCurrentCluster()!;
-  const out = new KubeConfig();
-  out.loadFromOptions({
-    clusters: [{ name: 'local', server: cluster.server, caData: cluster.caData }],
-    users: [{ name: user, token }],
-    contexts: [{ name: user, cluster: 'local', user }],
-    currentContext: user,
-  });
-  return out;
 }
 
 /** Polls `fn` until it returns something truthy (errors count as not yet); throws after `timeoutMs`. */

@@ -372,7 +372,11 @@ export class Controller {
         serverMinor: this.serverMinor!,
         ...(this.o.resizeTimeoutMs ? { settings: { deferredTimeoutMs: this.o.resizeTimeoutMs, inProgressTimeoutMs: this.o.resizeTimeoutMs } } : {}),
       });
-      const decided = limitResizes(decideCanary(snapshot, now), this.o.maxResizesPerPass ?? 50, prevHistory);
+      // The decision's clock is read after every await above (a Prometheus read, the caches'
+      // first list): the cycle start and each pod's baseline must not predate the resize, or
+      // the observation would be shorter than observationPeriod.
+      const decidedAt = Date.now();
+      const decided = limitResizes(decideCanary(snapshot, decidedAt), this.o.maxResizesPerPass ?? 50, prevHistory);
       const acted = await carryOut(decided, {
         pod: (podName) => this.canaryCaches().pod(`${namespace}/${podName}`),
         resizer: this.resizer,
@@ -390,7 +394,7 @@ export class Controller {
         log.info({ outcome: plan.outcome.state, resized: plan.resize.length, reverted: plan.revert.length, adopted: plan.annotate.length, skipped: plan.skip.length, skips: plan.skip.slice(0, 5).map((k) => `${k.pod}: ${k.reason}: ${k.message}`), dropped: acted.dropped.resize.size + acted.dropped.revert.size }, plan.outcome.message);
       await this.recordEvents(policy, settled.events);
       canaryPart = { ...(plan.canary ? { canary: plan.canary } : {}), ...(settled.resizeHistory.length ? { resizeHistory: settled.resizeHistory } : {}) };
-      resizing = resizingCondition(plan, previous?.conditions, generation, now);
+      resizing = resizingCondition(plan, previous?.conditions, generation, decidedAt);
       requeueAfterMs = plan.requeueAfterMs;
       // A decision made on an old picture, or a revert the apiserver refused: look again soon.
       if (acted.dropped.resize.size || acted.dropped.revert.size || acted.failures.revert.size) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, 1_000);
@@ -414,8 +418,7 @@ export class Controller {
       const about: KubernetesObject = pod
         ? { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name ?? '', namespace: ns, ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}) } }
         : policy;
-      await this.events.record(about, e.type, e.reason, pod ? `${e.message} (ResizePolicy ${policyKey})` : e.message);
-      this.stats.eventsRecorded++;
+      if (await this.events.record(about, e.type, e.reason, pod ? `${e.message} (ResizePolicy ${policyKey})` : e.message)) this.stats.eventsRecorded++;
     });
   }
 

@@ -21,12 +21,13 @@ export class EventRecorder {
     this.onError = onError;
   }
 
-  async record(obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+  /** Sends the event; false when it was a repeat within `dedupeMs` or could not be sent. */
+  async record(obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<boolean> {
     const { namespace, name, uid } = obj.metadata ?? {};
-    if (!namespace || !name) return;
+    if (!namespace || !name) return false;
     const key = `${uid ?? `${namespace}/${name}`}|${reason}|${message}`;
     const now = Date.now();
-    if ((this.recent.get(key) ?? 0) > now - this.dedupeMs) return;
+    if ((this.recent.get(key) ?? 0) > now - this.dedupeMs) return false;
     this.recent.set(key, now);
     if (this.recent.size > 10_000) for (const [k, t] of this.recent) if (t <= now - this.dedupeMs) this.recent.delete(k);
     try {
@@ -46,8 +47,10 @@ export class EventRecorder {
           count: 1,
         },
       });
+      return true;
     } catch (e) {
       this.onError(e);
+      return false;
     }
   }
 }

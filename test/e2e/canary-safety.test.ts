@@ -6,8 +6,7 @@
 // violation puts the canary pod back at exactly its recorded originals (spec and what the kubelet
 // runs), that history, events and conditions say why, and that no other pod was touched.
 import { join } from 'node:path';
-import { appendFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { startPrometheus } from '../../hack/prometheus/prometheus.ts';
 import type { ResizePolicyStatus } from '../../src/api/status.ts';
@@ -25,30 +24,14 @@ import {
   resourcesByValue,
   rspClient,
   runsWith,
-  startCanaryEnv,
   watchPod,
-  type CanaryEnv,
   type PodState,
+  useCanaryEnv,
 } from '../support/canary.ts';
-import { condition, type RunningOperator } from '../support/operator.ts';
+import { condition } from '../support/operator.ts';
 
-let e: CanaryEnv;
-let op: RunningOperator;
+const file = useCanaryEnv('canary-safety.yaml');
 
-beforeAll(async () => {
-  e = await startCanaryEnv('canary-safety.yaml');
-  op = await e.operator();
-}, 300_000);
-
-afterEach((ctx) => {
-  // On failure, the operator's own account of what it did is the first thing to read.
-  if (ctx.task.result?.state === 'fail') console.log(op.log().split('\n').slice(-80).join('\n'));
-  if (process.env.ATTUNE_E2E_LOG) appendFileSync(process.env.ATTUNE_E2E_LOG, op.log());
-});
-
-afterAll(async () => {
-  await e?.stop();
-});
 
 /** Long enough to inject a fault and see the revert well inside it; every test waits for its end at most once. */
 const OBSERVE_S = 40;
@@ -67,15 +50,15 @@ const specAt = (p: PodState, want: typeof ORIGINAL) => JSON.stringify(resourcesB
  * kubelet reports the new size. Returns that pod and the namespace's other pods as they were.
  */
 async function canaryApplied(ns: string, spec: Record<string, unknown>) {
-  const rsp = rspClient(e.c, ns);
-  const before = await podShapes(e.c, ns);
+  const rsp = rspClient(file.env().c, ns);
+  const before = await podShapes(file.env().c, ns);
   expect(before).toHaveLength(4);
   for (const p of before) expect(p).toMatchObject({ generation: 1, attune: [] });
   await rsp.create('web', spec);
   const canary = await eventually(async () => {
     const s = await rsp.status('web');
     expect(s.canary).toMatchObject({ phase: 'CanaryInProgress', podCount: 1 });
-    const resized = (await pods(e.c, ns)).filter((p) => !atOriginal(p));
+    const resized = (await pods(file.env().c, ns)).filter((p) => !atOriginal(p));
     expect(resized.map((p) => p.name)).toEqual(s.canary!.pods);
     const p = resized[0]!;
     expect(p.originals).toEqual({ app: ORIGINAL });
@@ -91,7 +74,7 @@ async function canaryApplied(ns: string, spec: Record<string, unknown>) {
 
 /** The namespace's other pods: same pods (not replaced), generation 1, no attune record, template resources. */
 async function expectUntouched(ns: string, others: Awaited<ReturnType<typeof podShapes>>) {
-  const now = await podShapes(e.c, ns);
+  const now = await podShapes(file.env().c, ns);
   for (const o of others) expect(now.find((p) => p.name === o.name)).toEqual(o);
 }
 
@@ -107,7 +90,7 @@ const aboutPodOrPolicy = (ev: CoreV1Event, pod: string) =>
 async function expectReverted(ns: string, rsp: ReturnType<typeof rspClient>, canary: PodState, reason: string): Promise<ResizePolicyStatus> {
   const resized = { requests: canary.requests, limits: canary.limits };
   const status = await eventually(async () => {
-    const p = (await pods(e.c, ns)).find((x) => x.name === canary.name)!;
+    const p = (await pods(file.env().c, ns)).find((x) => x.name === canary.name)!;
     expect(p.uid).toBe(canary.uid); // resized back in place, not replaced
     expect(runsWith(p, ORIGINAL)).toBe(true);
     const s = await rsp.status('web');
@@ -120,7 +103,7 @@ async function expectReverted(ns: string, rsp: ReturnType<typeof rspClient>, can
   expect(resourcesByValue(entry.to)).toEqual(resourcesByValue(ORIGINAL));
   // One resize and one revert, of the canary pod only.
   expect(status.resizeHistory!.map((h) => `${h.pod} ${h.result}`)).toEqual([`${canary.name} Resized`, `${canary.name} Reverted`]);
-  const reverted = (await events(e.c, ns, 'Reverted')).filter((x) => x.message?.includes(canary.name));
+  const reverted = (await events(file.env().c, ns, 'Reverted')).filter((x) => x.message?.includes(canary.name));
   expect(reverted).toHaveLength(1);
   expect(reverted[0]!.type).toBe('Warning');
   expect(aboutPodOrPolicy(reverted[0]!, canary.name)).toBe(true);
@@ -138,7 +121,7 @@ async function expectPromotionBlocked(ns: string, rsp: ReturnType<typeof rspClie
   expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(s.canary!.observationEnd!));
   expect(s.canary).toMatchObject({ phase: 'CanaryInProgress', pods: [canaryName] });
   expect(condition(s, 'Resizing')!.message).toContain(canaryName);
-  expect(await events(e.c, ns, 'Promoted')).toHaveLength(0);
+  expect(await events(file.env().c, ns, 'Promoted')).toHaveLength(0);
 }
 
 /** A fault token nobody used before (the kubelet acts on each new token once). */
@@ -156,14 +139,14 @@ describe('Canary safety: a violation during the observation reverts the canary p
     // Clock: from the kubelet's OOMKilled status being accepted by the apiserver to a watch seeing
     // the pod's spec back at the originals.
     let oomPublishedAt: number | undefined;
-    const unsubscribe = e.env.kubelet.onStatusPublished((w) => {
+    const unsubscribe = file.env().env.kubelet.onStatusPublished((w) => {
       if (w.namespace !== ns || w.name !== canary.name || oomPublishedAt !== undefined) return;
       const s = appStatus(w.pod);
       if (s?.lastState?.terminated?.reason === 'OOMKilled' && s.restartCount === canary.restarts + 1) oomPublishedAt = w.atMs;
     });
-    const back = await watchPod(e.c, ns, canary.name, (p) => specAt(podState(p), ORIGINAL));
+    const back = await watchPod(file.env().c, ns, canary.name, (p) => specAt(podState(p), ORIGINAL));
     try {
-      await annotatePod(e.c, ns, canary.name, { 'sim.attune.dev/oom': `${token()}:app` });
+      await annotatePod(file.env().c, ns, canary.name, { 'sim.attune.dev/oom': `${token()}:app` });
       const { atMs: revertSeenAt, pod } = await back.seen;
       expect(oomPublishedAt).toBeDefined();
       // The revert answers the OOM kill: the pod it reverted had restarted once.
@@ -182,21 +165,21 @@ describe('Canary safety: a violation during the observation reverts the canary p
     expect(status.resizeHistory!.at(-1)!.message).toMatch(/OOMKilled/);
     await expectPromotionBlocked(ns, rsp, canary.name);
     // Still at the originals after the observation (not resized again in this cycle), the only pod ever resized.
-    const after = (await pods(e.c, ns)).find((p) => p.name === canary.name)!;
+    const after = (await pods(file.env().c, ns)).find((p) => p.name === canary.name)!;
     expect(runsWith(after, ORIGINAL)).toBe(true);
     expect(after.restarts).toBe(canary.restarts + 1);
     expect((await rsp.status('web')).resizeHistory).toHaveLength(2);
-    expect(await events(e.c, ns, 'Resized')).toHaveLength(1);
+    expect(await events(file.env().c, ns, 'Resized')).toHaveLength(1);
     await expectUntouched(ns, others);
   });
 
   it('restart spike: the canary container crashes once (restartThreshold 1) → reverted with reason restart', async () => {
     const ns = 'safety-restart';
     const { rsp, canary, others } = await canaryApplied(ns, policy());
-    await annotatePod(e.c, ns, canary.name, { 'sim.attune.dev/crash': `${token()}:app` });
+    await annotatePod(file.env().c, ns, canary.name, { 'sim.attune.dev/crash': `${token()}:app` });
     // The kubelet shows the exit (Error, not an OOM kill) …
     await eventually(async () => {
-      const p = await e.c.core.readNamespacedPod({ namespace: ns, name: canary.name });
+      const p = await file.env().c.core.readNamespacedPod({ namespace: ns, name: canary.name });
       expect(appStatus(p)).toMatchObject({ restartCount: canary.restarts + 1, lastState: { terminated: { reason: 'Error', exitCode: 1 } } });
     }, 30_000);
     // … and the operator reverts the pod for the restart.
@@ -218,12 +201,12 @@ describe('Canary safety: a violation during the observation reverts the canary p
     const profile = JSON.stringify({
       containers: { app: { cpu: { base: `${demand}m` }, memory: { base: '256Mi', noise: 0.02 }, readiness: { notReadyWhenThrottledAbove: 0.1 } } },
     });
-    const notReady = await watchPod(e.c, ns, canary.name, (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False');
-    const back = await watchPod(e.c, ns, canary.name, (p) => specAt(podState(p), ORIGINAL));
+    const notReady = await watchPod(file.env().c, ns, canary.name, (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False');
+    const back = await watchPod(file.env().c, ns, canary.name, (p) => specAt(podState(p), ORIGINAL));
     let notReadyAt: number;
     let revertSeenAt: number;
     try {
-      await annotatePod(e.c, ns, canary.name, { 'sim.attune.dev/profile': profile });
+      await annotatePod(file.env().c, ns, canary.name, { 'sim.attune.dev/profile': profile });
       ({ atMs: notReadyAt } = await notReady.seen);
       const seen = await back.seen;
       revertSeenAt = seen.atMs;
@@ -240,7 +223,7 @@ describe('Canary safety: a violation during the observation reverts the canary p
     expect(status.resizeHistory!.at(-1)!.message).toMatch(/NotReady/);
     // At the original limit the demand is not throttled: the pod is Ready again, same pod, no restart.
     await eventually(async () => {
-      const p = (await pods(e.c, ns)).find((x) => x.name === canary.name)!;
+      const p = (await pods(file.env().c, ns)).find((x) => x.name === canary.name)!;
       expect(p).toMatchObject({ uid: canary.uid, ready: true, restarts: canary.restarts });
       expect(runsWith(p, ORIGINAL)).toBe(true);
     }, 30_000);
@@ -252,21 +235,21 @@ describe('Canary safety: a violation during the observation reverts the canary p
     const node = 'node-2';
     // node-2's kubelet now admits against 1100Mi of memory (restarted with a larger system-reserved);
     // its Node object still shows the registered 32Gi, which is what the operator checks room against.
-    e.env.kubelet.setAdmissionAllocatable(node, { cpu: '16', memory: '1100Mi' });
+    file.env().env.kubelet.setAdmissionAllocatable(node, { cpu: '16', memory: '1100Mi' });
     try {
-      const nodeObj = await e.c.core.readNode({ name: node });
+      const nodeObj = await file.env().c.core.readNode({ name: node });
       expect(bytes(nodeObj.status?.allocatable?.memory)).toBe(32 * 2 ** 30);
       const infeasible: Array<{ pod: string; message: string }> = [];
-      const unsubscribe = e.env.kubelet.onStatusPublished((w) => {
+      const unsubscribe = file.env().env.kubelet.onStatusPublished((w) => {
         if (w.namespace !== ns) return;
         const c = w.pod.status?.conditions?.find((x) => x.type === 'PodResizePending');
         if (c?.reason === 'Infeasible') infeasible.push({ pod: w.name, message: c.message ?? '' });
       });
-      const rsp = rspClient(e.c, ns);
-      const before = await podShapes(e.c, ns);
+      const rsp = rspClient(file.env().c, ns);
+      const before = await podShapes(file.env().c, ns);
       expect(before).toHaveLength(2);
       for (const p of before) expect(p).toMatchObject({ generation: 1, attune: [] });
-      const placed = await e.c.core.listNamespacedPod({ namespace: ns });
+      const placed = await file.env().c.core.listNamespacedPod({ namespace: ns });
       for (const p of placed.items) expect(p.spec?.nodeName).toBe(node);
       let status: ResizePolicyStatus;
       try {
@@ -294,7 +277,7 @@ describe('Canary safety: a violation during the observation reverts the canary p
       expect(infeasible.find((x) => x.pod === target)!.message).toMatch(/didn't have enough capacity: memory/);
       expect(infeasible.every((x) => x.pod === target)).toBe(true);
       // … the operator reported the failure …
-      const failedEvents = (await events(e.c, ns, 'ResizeFailed')).filter((x) => x.message?.includes(target));
+      const failedEvents = (await events(file.env().c, ns, 'ResizeFailed')).filter((x) => x.message?.includes(target));
       expect(failedEvents).toHaveLength(1);
       expect(failedEvents[0]!.type).toBe('Warning');
       expect(aboutPodOrPolicy(failedEvents[0]!, target)).toBe(true);
@@ -303,7 +286,7 @@ describe('Canary safety: a violation during the observation reverts the canary p
       const original = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } };
       expect(resourcesByValue(failed.to)).toEqual(resourcesByValue(original));
       await eventually(async () => {
-        const p = await e.c.core.readNamespacedPod({ namespace: ns, name: target });
+        const p = await file.env().c.core.readNamespacedPod({ namespace: ns, name: target });
         const st = podState(p);
         expect(st.uid).toBe(before.find((x) => x.name === target)!.uid);
         expect(runsWith(st, original)).toBe(true);
@@ -316,15 +299,15 @@ describe('Canary safety: a violation during the observation reverts the canary p
       expect(final.resizeHistory!.map((h) => `${h.pod} ${h.result}`)).toEqual([`${target} Resized`, `${target} ${failed.result}`]);
       await expectUntouched(ns, before.filter((p) => p.name !== target));
     } finally {
-      e.env.kubelet.setAdmissionAllocatable(node, undefined);
+      file.env().env.kubelet.setAdmissionAllocatable(node, undefined);
     }
   });
 
   it('onMetricUnavailable: revert — Prometheus stops during the observation → the canary pod is reverted (metricunavailable), Resizing False MetricsUnavailable', async () => {
     const ns = 'safety-metrics';
     const { rsp, canary, others } = await canaryApplied(ns, policy({ onMetricUnavailable: 'revert' }));
-    const { port, tsdbDir } = e.env.prometheus;
-    await e.env.prometheus.stop();
+    const { port, tsdbDir } = file.env().env.prometheus;
+    await file.env().env.prometheus.stop();
     try {
       const held = await eventually(async () => {
         const s = await rsp.status('web');
@@ -337,12 +320,12 @@ describe('Canary safety: a violation during the observation reverts the canary p
       expect(condition(status, 'Resizing')).toMatchObject({ status: 'False', reason: 'MetricsUnavailable' });
       await expectUntouched(ns, others);
     } finally {
-      e.env.prometheus = await startPrometheus({ runDir: join(tsdbDir, '..'), scrapeTargets: [e.env.kubelet.metricsAddress], port, scrapeIntervalS: 5 });
+      file.env().env.prometheus = await startPrometheus({ runDir: join(tsdbDir, '..'), scrapeTargets: [file.env().env.kubelet.metricsAddress], port, scrapeIntervalS: 5 });
     }
     // Metrics back: the reverted pod stays at its originals and the cycle is not promoted.
     await eventually(async () => expect(condition(await rsp.status('web'), 'MetricsAvailable')).toMatchObject({ status: 'True' }), 60_000);
     await expectPromotionBlocked(ns, rsp, canary.name);
-    expect(runsWith((await pods(e.c, ns)).find((p) => p.name === canary.name)!, ORIGINAL)).toBe(true);
+    expect(runsWith((await pods(file.env().c, ns)).find((p) => p.name === canary.name)!, ORIGINAL)).toBe(true);
     await expectUntouched(ns, others);
   });
 });

@@ -4,17 +4,16 @@
 // The published recommendations match an independent computation from the scenario's profile;
 // no pod is touched; stopping Prometheus flips MetricsAvailable within a refresh and restarting
 // it recovers; a policy whose target does not exist says so.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiextensionsV1Api, type V1Pod } from '@kubernetes/client-node';
-import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
-import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
+import { installOperatorIdentity } from '../../hack/cluster/operator-identity.ts';
 import { startPrometheus } from '../../hack/prometheus/prometheus.ts';
-import { GROUP, PLURAL } from '../../src/api/constants.ts';
 import { toBytes, toMillicores } from '../../src/core/quantity.ts';
-import { clients, eventually, tokenKubeConfig, type Clients } from '../support/kube.ts';
+import { clients, eventually, type Clients } from '../support/kube.ts';
 import { condition as cond, policies, startOperator, type RunningOperator } from '../support/operator.ts';
 
 const NS = 'oversized';
@@ -29,21 +28,8 @@ beforeAll(async () => {
   env = await startLocalEnv({ runDir, nodes: 2, scenario: 'oversized', historyDays: 2, removeOnStop: true });
   c = clients(env.cluster.kubeconfig);
   rsp = policies(c.kc, NS);
-  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'crds', 'attune.dev_resizepolicies.yaml'));
-  const ext = c.kc.makeApiClient(ApiextensionsV1Api);
-  await eventually(async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
-    expect(crd.status?.conditions?.find((x) => x.type === 'Established')?.status).toBe('True');
-  });
-  // The operator's identity: deploy/rbac.yaml, and a token of its ServiceAccount.
-  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
-  const token = await eventually(async () => {
-    const tr = await c.core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 3600 } } });
-    expect(tr.status?.token).toBeTruthy();
-    return tr.status!.token!;
-  });
-  const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
-  await writeFile(saKubeconfig, tokenKubeConfig(c.kc, 'attune', token).exportConfig(), { mode: 0o600 });
+  // The operator's identity: the CRD, deploy/rbac.yaml, and a token of its ServiceAccount.
+  const saKubeconfig = await installOperatorIdentity(env.cluster.kubeconfig, runDir);
   operator = await startOperator(['--kubeconfig', saKubeconfig, '--prometheus-url', env.prometheus.url, '--refresh', '3s', '--query-timeout', '2s']);
 }, 300_000);
 

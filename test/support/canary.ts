@@ -1,18 +1,20 @@
 // Helpers for the canary e2e tests: one local environment with the tests' workloads and a day of
 // their history, the operator running as its ServiceAccount, and readers of pods, records, events
 // and policy status.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { ApiextensionsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
-import { applyManifests, startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
+import { startLocalEnv, type LocalEnv } from '../../hack/cluster/local-env.ts';
+import { installOperatorIdentity } from '../../hack/cluster/operator-identity.ts';
 import { Annotation, GROUP, PLURAL, VERSION } from '../../src/api/constants.ts';
 import type { ResizePolicyStatus } from '../../src/api/status.ts';
 import { decodeRecord } from '../../src/core/pod-record.ts';
 import { toBytes, toMillicores } from '../../src/core/quantity.ts';
-import { clients, eventually, tokenKubeConfig, type Clients } from './kube.ts';
+import { clients, eventually, type Clients } from './kube.ts';
 import { startOperator, type RunningOperator } from './operator.ts';
 
 export interface CanaryEnv {
@@ -37,20 +39,7 @@ export async function startCanaryEnv(fixture: string, nodes = 3): Promise<Canary
     removeOnStop: true,
   });
   const c = clients(env.cluster.kubeconfig);
-  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'crds', 'attune.dev_resizepolicies.yaml'));
-  const ext = c.kc.makeApiClient(ApiextensionsV1Api);
-  await eventually(async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: `${PLURAL}.${GROUP}` });
-    expect(crd.status?.conditions?.find((x) => x.type === 'Established')?.status).toBe('True');
-  });
-  await applyManifests(env.cluster.kubeconfig, join(REPO_ROOT, 'deploy', 'rbac.yaml'));
-  const token = await eventually(async () => {
-    const tr = await c.core.createNamespacedServiceAccountToken({ name: 'attune', namespace: 'attune-system', body: { spec: { expirationSeconds: 7200 } } });
-    expect(tr.status?.token).toBeTruthy();
-    return tr.status!.token!;
-  });
-  const saKubeconfig = join(runDir, 'attune-sa.kubeconfig');
-  await writeFile(saKubeconfig, tokenKubeConfig(c.kc, 'attune', token).exportConfig(), { mode: 0o600 });
+  const saKubeconfig = await installOperatorIdentity(env.cluster.kubeconfig, runDir);
   const running: RunningOperator[] = [];
   return {
     env,
@@ -242,4 +231,27 @@ export async function watchPod(c: Clients, namespace: string, name: string, test
   };
   await start();
   return { seen, stop };
+}
+
+/**
+ * The hooks of a canary e2e file: one environment running `fixture` and one operator for the
+ * whole file; after a failed test, the operator's last log lines (its own account of what it
+ * did); ATTUNE_E2E_LOG=<file> appends the whole log there. Read the returned getters inside tests.
+ */
+export function useCanaryEnv(fixture: string): { env: () => CanaryEnv; op: () => RunningOperator } {
+  let e: CanaryEnv | undefined;
+  let op: RunningOperator | undefined;
+  beforeAll(async () => {
+    e = await startCanaryEnv(fixture);
+    op = await e.operator();
+  }, 300_000);
+  afterEach((ctx) => {
+    if (!op) return;
+    if (ctx.task.result?.state === 'fail') console.log(op.log().split('\n').slice(-80).join('\n'));
+    if (process.env.ATTUNE_E2E_LOG) appendFileSync(process.env.ATTUNE_E2E_LOG, op.log());
+  });
+  afterAll(async () => {
+    await e?.stop();
+  });
+  return { env: () => e!, op: () => op! };
 }

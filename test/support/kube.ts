@@ -40,18 +40,7 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 60_000
   }
 }
 
-/** A kubeconfig that reaches the same apiserver as `kc`, authenticating with a bearer token. */
-export function tokenKubeConfig(kc: KubeConfig, user: string, token: string): KubeConfig {
-  const cluster = kc.getCurrentCluster()!;
-  const out = new KubeConfig();
-  out.loadFromOptions({
-    clusters: [{ name: 'local', server: cluster.server, caData: cluster.caData }],
-    users: [{ name: user, token }],
-    contexts: [{ name: user, cluster: 'local', user }],
-    currentContext: user,
-  });
-  return out;
-}
+export { tokenKubeConfig } from '../../hack/cluster/operator-identity.ts';
 
 /** HTTP status of a client-node ApiException (undefined for other errors). */
 export function httpStatus(e: unknown): number | undefined {
