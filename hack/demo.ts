@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { resolveBinaries } from './cluster/binaries.ts';
+import { dieWithParent } from './cluster/process.ts';
 import { toBytes, toMillicores } from '../src/core/quantity.ts';
 
 const run = promisify(execFile);
@@ -81,8 +82,9 @@ const requestsTable = async () => {
 step('start the attune operator (node src/main.ts) and install its CRD');
 await k('apply', '-f', join(repo, 'crds', 'attune.dev_resizepolicies.yaml'));
 await k('wait', '--for=condition=Established', 'crd/resizepolicies.attune.dev', '--timeout=60s');
-const operator = spawn(process.execPath, [join(repo, 'src', 'main.ts'), '--kubeconfig', endpoints.kubeconfig, '--prometheus-url', endpoints.prometheus, '--health-addr', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const stopOperator = () => operator.exitCode === null && operator.kill('SIGTERM');
+const [opCmd, opArgs] = dieWithParent(process.execPath, [join(repo, 'src', 'main.ts'), '--kubeconfig', endpoints.kubeconfig, '--prometheus-url', endpoints.prometheus, '--health-addr', '127.0.0.1:0', '--log-level', 'warn']);
+const operator = spawn(opCmd, opArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+const stopOperator = () => operator.exitCode === null && operator.kill('SIGKILL');
 process.on('exit', stopOperator);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 await new Promise<void>((resolve, reject) => {

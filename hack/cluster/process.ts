@@ -45,11 +45,19 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * The command line that runs `bin args` so the kernel kills it (SIGKILL) when this process dies,
+ * however it dies — through setpriv where it exists, plainly otherwise.
+ */
+export function dieWithParent(bin: string, args: readonly string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, [...args]];
+}
+
 export function startProcess(name: string, bin: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): ManagedProcess {
   if (!existsSync(bin)) throw new StartError(`${name}: binary not found at ${bin}; run \`make tools\``);
   installExitHook();
   const fd = openSync(logFile, 'a');
-  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = dieWithParent(bin, args);
   let child: ChildProcess;
   try {
     child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], env: env ?? process.env });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../hack/cluster/binaries.ts';
+import { dieWithParent } from '../../hack/cluster/process.ts';
 import { GROUP, KIND, PLURAL, VERSION } from '../../src/api/constants.ts';
 import type { ResizePolicyStatus } from '../../src/api/status.ts';
 import { eventually } from './kube.ts';
@@ -19,7 +20,10 @@ export interface RunningOperator {
 
 /** Starts `node src/main.ts <args>` (health on a free port) and waits for its `ready` line. */
 export async function startOperator(args: string[]): Promise<RunningOperator> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'src', 'main.ts'), ...args, '--health-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Dies with the test runner, whatever happens to it; stop() escalates to SIGKILL, because an
+  // operator whose event loop is stuck never runs its SIGTERM handler.
+  const [cmd, argv] = dieWithParent(process.execPath, [join(REPO_ROOT, 'src', 'main.ts'), ...args, '--health-addr', '127.0.0.1:0']);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
@@ -27,7 +31,16 @@ export async function startOperator(args: string[]): Promise<RunningOperator> {
     if (child.exitCode !== null) throw new Error(`operator exited: ${log}`);
     expect(log).toContain('ready ');
   }, 60_000);
-  return { process: child, log: () => log, address: () => /ready (\S+)/.exec(log)![1]!, stop: () => void child.kill('SIGTERM') };
+  return { process: child, log: () => log, address: () => /ready (\S+)/.exec(log)![1]!, stop: () => stopGracefully(child) };
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited 5 s later. */
+function stopGracefully(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  t.unref();
+  child.once('exit', () => clearTimeout(t));
 }
 
 export function policies(kc: KubeConfig, namespace: string) {
