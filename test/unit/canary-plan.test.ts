@@ -551,14 +551,40 @@ describe('records', () => {
     expect(p.canary).toMatchObject({ phase: 'CanaryInProgress', startTime: T(T0), pods: canary });
   });
 
-  it('an interrupted resize (record written, resize lost) counts as failed and blocks promotion', () => {
+  it('an interrupted resize (record written, pods/resize never sent) is sent again, not counted as failed', () => {
     const st0 = initial();
     const p0 = decide(st0, T0);
     const c = p0.resize[0]!.pod;
     const s1 = withPod(act(st0, { ...p0, resize: [] }), c, (p) => void (p.annotations = p0.resize[0]!.annotations));
-    const p = decide(s1, T0 + 31 * MIN);
-    expect(p.resize).toEqual([]);
-    expect(p.outcome.state).toBe('blocked');
+    const p = decide(s1, T0 + 5 * MIN);
+    expect(p.resize.map((a) => a.pod)).toEqual([c]);
+    expect(p.resize[0]!.record).toMatchObject({ cycle: ID1, originals: { app: ORIGINAL } });
+    expect(p.outcome.state).toBe('observing');
+    expect(p.outcome.message).not.toContain('blocked');
+    // Once resized, it is observed like any canary pod and promotion follows.
+    const s2 = act(s1, p);
+    expect(decide(s2, T0 + 5 * MIN + 31 * MIN).outcome.state).toBe('promoted');
+  });
+
+  it('a reverted pod is not mistaken for an interrupted one: its history entry ends the attempt', () => {
+    const { st } = started();
+    const c = st.pods.find((p) => p.annotations)!.name;
+    const p1 = decide(withPod(st, c, oom(T0 + MIN)), T0 + 2 * MIN);
+    expect(p1.revert).toHaveLength(1);
+    const s2 = act(st, p1);
+    const p2 = decide(s2, T0 + 3 * MIN);
+    expect(p2.resize).toEqual([]);
+    expect(p2.outcome.message).toContain('promotion blocked');
+  });
+
+  it('Auto: a rollout interrupted between record and resize completes', () => {
+    const st0 = initial({ spec: mkSpec({ type: 'Auto' }) });
+    const p0 = decide(st0, T0);
+    const [first, ...rest] = p0.resize;
+    // Only the first pod's record landed; the operator died before its pods/resize and the others.
+    const s1 = withPod(act(st0, { ...p0, resize: [] }), first!.pod, (p) => void (p.annotations = first!.annotations));
+    const p1 = decide(s1, T0 + MIN);
+    expect(p1.resize.map((a) => a.pod).sort()).toEqual([first!.pod, ...rest.map((a) => a.pod)].sort());
   });
 });
 

@@ -317,6 +317,15 @@ export function decideCanary(s: CanarySnapshot, nowMs: number): Plan {
     return Object.keys(out).length ? out : undefined;
   };
   const inCycle = (p: PodView, id: string) => recordOf(p)?.cycle === id;
+  /**
+   * The cycle's record is on the pod but its size is still the originals, and nothing in the
+   * history (and no revert of this decision) ended its attempt: the operator stopped between
+   * writing the record and sending pods/resize. Such a pod is resized again, not counted as failed.
+   */
+  const interrupted = (p: PodView, id: string) =>
+    inCycle(p, id) && !changed(p) && !revertedNow.has(p.name) && !prevHistory.some((h) => h.pod === p.name && h.cycle === id && BLOCKING.has(h.result));
+  /** In the cycle for good: resized by it (or ended by it), not merely interrupted. */
+  const settledIn = (p: PodView, id: string) => inCycle(p, id) && !interrupted(p, id);
   /** The size the cycle's resized pods of a workload run with (applied ones first). */
   const provenTarget = (w: WorkloadRef, id: string): Record<string, ContainerResources> | undefined => {
     const rec = recTarget(w);
@@ -446,7 +455,7 @@ export function decideCanary(s: CanarySnapshot, nowMs: number): Plan {
       subset = new Set([...cur.subset, ...entries.filter((e) => inCycle(e.pod, id)).map((e) => e.pod.name)]);
       const members = entries.filter((e) => subset.has(e.pod.name));
       observed = members.filter((e) => inCycle(e.pod, id) && changed(e.pod) && !revertedNow.has(e.pod.name));
-      const failed = members.filter((e) => inCycle(e.pod, id) && (!changed(e.pod) || revertedNow.has(e.pod.name) || violatedNow.has(e.pod.name)));
+      const failed = members.filter((e) => settledIn(e.pod, id) && (!changed(e.pod) || revertedNow.has(e.pod.name) || violatedNow.has(e.pod.name)));
       const inHistory = prevHistory.filter((h) => h.cycle === id && BLOCKING.has(h.result));
       blocked = failed.length > 0 || inHistory.length > 0;
       if (blocked) {
@@ -568,7 +577,7 @@ export function decideCanary(s: CanarySnapshot, nowMs: number): Plan {
           const ref = { kind: w.kind, name: w.name };
           const target = provenTarget(ref, id) ?? recTarget(ref);
           for (const e of entries) {
-            if (e.w.kind !== w.kind || e.w.name !== w.name || !subset.has(e.pod.name) || inCycle(e.pod, id)) continue;
+            if (e.w.kind !== w.kind || e.w.name !== w.name || !subset.has(e.pod.name) || settledIn(e.pod, id)) continue;
             apply(attempt(e, target, true), id, 'canary');
           }
         }
@@ -605,7 +614,7 @@ export function decideCanary(s: CanarySnapshot, nowMs: number): Plan {
       const proven = provenTarget(ref, id);
       const target = proven ?? (mode === 'Auto' ? recTarget(ref) : undefined);
       for (const e of entries) {
-        if (e.w.kind !== w.kind || e.w.name !== w.name || inCycle(e.pod, id)) continue;
+        if (e.w.kind !== w.kind || e.w.name !== w.name || settledIn(e.pod, id)) continue;
         if (!target && mode === 'Canary') {
           if (eligibility(e.pod).eligible) skipPod(e.pod, 'NoProvenSize', `no pod of ${w.kind}/${w.name} was resized in cycle ${id}: nothing proven to roll out`);
           continue;
