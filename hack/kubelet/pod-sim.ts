@@ -1,11 +1,13 @@
-// What the simulated kubelet knows about one pod, and the pod status a 1.35 kubelet would report
-// for it. Pure: the shell (simulated-kubelet.ts) owns the mutable map of these and writes the
-// status only when it changed.
-import type { V1Pod } from '@kubernetes/client-node';
+// What the simulated kubelet knows about one pod, the pod status a 1.35 kubelet would report for
+// it, the patch that writes it, and the comparison with the API's status the kubelet's status
+// manager makes. Pure: the shell (simulated-kubelet.ts) owns the mutable map of these and writes
+// the status only when it changed or the API's differs.
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { EXIT_CODES, initialState, isReady, isRunning, type ContainerState } from '../sim/container-model.ts';
 import { readFaults, type FaultMemory } from '../sim/faults.ts';
 import { PROFILE_ANNOTATION, profileFor, type ContainerProfile, type PodProfile } from '../sim/profile.ts';
 import { parseQuantity } from '../sim/units.ts';
+import { apiTime, canonical, olderVersion } from './api-values.ts';
 import type { ResourceList } from './resize-admission.ts';
 
 export interface ContainerResources {
@@ -134,7 +136,7 @@ export function podStatus(p: PodSim) {
   const containerReady = (c: ContainerSim) => p.terminatingSinceMs === undefined && isReady(c.sim, c.profile);
   const notReady = p.containers.filter((c) => !containerReady(c)).map((c) => c.name);
   const readyExtra = p.ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${notReady.join(' ')}]` };
-  const conditions: Array<Record<string, unknown>> = [
+  const conditions: Array<{ type: string } & Record<string, unknown>> = [
     cond('PodReadyToStartContainers', true, p.startedAtMs),
     cond('Initialized', true, p.startedAtMs),
     cond('Ready', p.ready, p.readyChangedAtMs, readyExtra),
@@ -192,4 +194,102 @@ export function podStatus(p: PodSim) {
       }),
     },
   };
+}
+
+/** Pod condition types the kubelet owns (pkg/kubelet/types PodConditionsByKubelet, with
+ * PodReadyToStartContainers): its status writes set them and its status sync restores them. */
+export const KUBELET_POD_CONDITIONS: ReadonlySet<string> = new Set([
+  'PodScheduled',
+  'Ready',
+  'Initialized',
+  'ContainersReady',
+  'PodReadyToStartContainers',
+  'PodResizePending',
+  'PodResizeInProgress',
+]);
+const RESIZE_CONDITIONS = ['PodResizePending', 'PodResizeInProgress'] as const;
+
+/**
+ * The strategic-merge patch of the status subresource that makes the API show `podStatus(p)`, as
+ * the kubelet's status manager sends it: conditions merge by type, so conditions other components
+ * own (readiness gates, DisruptionTarget from a taint eviction) stay; each of ours is written whole
+ * (a reason or message it lacks is removed, not left from someone else's write); a resize condition
+ * the pod no longer has is deleted; a pod-level reason or message (the node controller's NodeLost)
+ * is cleared, as a running pod's kubelet status has none. containerStatuses is atomic: replaced.
+ */
+export function statusPatch(p: PodSim) {
+  const { status } = podStatus(p);
+  const present = new Set(status.conditions.map((c) => c.type));
+  const conditions: Array<{ type: string } & Record<string, unknown>> = [
+    ...status.conditions.map((c) => ({ reason: null, message: null, ...c })),
+    ...RESIZE_CONDITIONS.filter((t) => !present.has(t)).map((type) => ({ type, $patch: 'delete' })),
+  ];
+  return { status: { ...status, reason: null, message: null, conditions } };
+}
+
+/**
+ * The pod status as far as the kubelet's status manager compares it (isPodStatusByKubeletEqual):
+ * the conditions it owns by type, status, reason and message only (not times), and the rest of what
+ * it writes — phase, reason, message, observedGeneration, IPs, start time, container statuses —
+ * whole. Two statuses the apiserver returned have equal keys exactly when the kubelet would see
+ * nothing to reconcile; conditions of other owners do not count. Accepts typed and raw objects.
+ */
+export function kubeletStatusKey(status: V1PodStatus | undefined): string {
+  const conditions = (status?.conditions ?? [])
+    .filter((c) => KUBELET_POD_CONDITIONS.has(c.type))
+    .map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''])
+    .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+  const containers = (status?.containerStatuses ?? []).map((c) => ({
+    name: c.name,
+    image: c.image,
+    imageID: c.imageID,
+    containerID: c.containerID,
+    ready: c.ready,
+    started: c.started,
+    restartCount: c.restartCount,
+    state: c.state,
+    lastState: c.lastState,
+    resources: c.resources,
+    allocatedResources: c.allocatedResources,
+  }));
+  return JSON.stringify(
+    canonical({
+      phase: status?.phase,
+      reason: status?.reason,
+      message: status?.message,
+      observedGeneration: status?.observedGeneration,
+      hostIP: status?.hostIP,
+      hostIPs: status?.hostIPs,
+      podIP: status?.podIP,
+      podIPs: status?.podIPs,
+      startTime: apiTime(status?.startTime),
+      conditions,
+      containers,
+    }),
+  );
+}
+
+/** The API's side of the kubelet's last accepted status write of a pod. */
+export interface WrittenStatus {
+  resourceVersion: string | undefined;
+  /** kubeletStatusKey of the status the apiserver returned. */
+  key: string;
+}
+
+/**
+ * The status sync's verdict on one pod, from the informer's copy of it (`cached`):
+ *  - `gone`: not in the cache, or another pod of that name;
+ *  - `same`: the very object our last write returned — nothing to compare (almost every pod);
+ *  - `behind`: older than our last write: the watch has not delivered it yet, so its status is not
+ *    someone else's change;
+ *  - `status-same`: changed since (metadata, spec) but its status is the kubelet's — the caller
+ *    remembers its resourceVersion, back to `same` on the next pass;
+ *  - `differs`: someone else changed the status: the kubelet writes its own again.
+ */
+export function statusSyncVerdict(written: WrittenStatus, cached: V1Pod | undefined, uid: string): 'gone' | 'same' | 'behind' | 'status-same' | 'differs' {
+  if (!cached || cached.metadata?.uid !== uid) return 'gone';
+  const rv = cached.metadata.resourceVersion;
+  if (rv === written.resourceVersion) return 'same';
+  if (olderVersion(rv, written.resourceVersion)) return 'behind';
+  return kubeletStatusKey(cached.status) === written.key ? 'status-same' : 'differs';
 }

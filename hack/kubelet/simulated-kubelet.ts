@@ -15,16 +15,34 @@
 //  - serves cAdvisor / kube-state-metrics series on 127.0.0.1 for Prometheus.
 // Status is written only when it changed, through a bounded-concurrency flusher; it never throws
 // out of an event handler: a bad pod gets a Warning event and the default profile.
+// Like a kubelet, it is the source of truth for what it owns and puts it back when someone else
+// changed it: every `nodeStatusUpdateMs` each node's status (nodes.ts: Ready=Unknown from the
+// node-lifecycle controller becomes True again), every `statusSyncMs` each pod's status (the
+// status manager's sync: Ready=False from the controller's MarkPodsNotReady is rewritten). Both
+// compare with informer caches and write only what differs, so 10,000 pods cost a pass over a map.
 import { createServer, type Server } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import { EXIT_CODES, inject, isRunning, step, type ContainerState, type ExitEvent } from '../sim/container-model.ts';
 import { renderPrometheusText, type ContainerSample } from '../sim/exposition.ts';
 import { readFaults } from '../sim/faults.ts';
 import { PROFILE_ANNOTATION, profileFor, profileFromAnnotations } from '../sim/profile.ts';
 import { parseQuantity } from '../sim/units.ts';
-import { httpStatus, ignoreStatus, mergePatch, NodeRegistrar, type NodeShape } from './nodes.ts';
-import { containerSeed, limitsOf, newPodSim, podReady, podStatus, resourceNumbers, specResources, type ContainerResources, type PodSim } from './pod-sim.ts';
+import { httpStatus, ignoreStatus, NodeRegistrar, strategicMergePatch, type NodeShape } from './nodes.ts';
+import {
+  containerSeed,
+  kubeletStatusKey,
+  limitsOf,
+  newPodSim,
+  podReady,
+  resourceNumbers,
+  specResources,
+  statusPatch,
+  statusSyncVerdict,
+  type ContainerResources,
+  type PodSim,
+  type WrittenStatus,
+} from './pod-sim.ts';
 import { actuationOrder, admitResize, amounts, memoryLimitDecreaseError, sum, type Amounts } from './resize-admission.ts';
 
 export interface SimulatedKubeletOptions {
@@ -37,6 +55,15 @@ export interface SimulatedKubeletOptions {
   /** Zones assigned round-robin as topology.kubernetes.io/zone. */
   zones?: string[];
   leaseRenewMs?: number;
+  /** nodeStatusUpdateFrequency: how often each node's status is compared with the kubelet's and
+   * patched if it differs (default 10 s, as a kubelet). */
+  nodeStatusUpdateMs?: number;
+  /** nodeStatusReportFrequency: an unchanged node status is patched anyway after this long
+   * (default 5 min, as a kubelet). */
+  nodeStatusReportMs?: number;
+  /** The status manager's sync period: how often each pod's status in the API is compared with the
+   * kubelet's and rewritten if someone else changed it (default 10 s, as a kubelet). */
+  statusSyncMs?: number;
   /** How often usage is modelled and its consequences applied. */
   tickMs?: number;
   /** How long an admitted resize stays PodResizeInProgress before it is applied. */
@@ -112,16 +139,24 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
   const core = kc.makeApiClient(CoreV1Api);
   const names = Array.from({ length: opts.nodes }, (_, i) => `${opts.namePrefix ?? 'node'}-${i}`);
   const mine = new Set(names);
-  const registrar = new NodeRegistrar(core, kc.makeApiClient(CoordinationV1Api));
-  await registrar.register(names, shape, opts.zones, opts.leaseRenewMs ?? 10_000);
-
-  const sims = new Map<string, PodSim>(); // by uid
-  const pending = new Map<string, PendingResize>(); // by uid: resize requested, not yet applied
-  const busyNodes = new Set<string>();
   let stopped = false;
   const warn = (what: string, e: unknown) => {
     if (!stopped) console.error(`simulated-kubelet: ${what}: ${e instanceof Error ? e.message : String(e)}`);
   };
+  const registrar = new NodeRegistrar(kc, core, kc.makeApiClient(CoordinationV1Api), {
+    names,
+    shape,
+    ...(opts.zones ? { zones: opts.zones } : {}),
+    leaseRenewMs: opts.leaseRenewMs ?? 10_000,
+    statusUpdateMs: opts.nodeStatusUpdateMs ?? 10_000,
+    statusReportMs: opts.nodeStatusReportMs ?? 300_000,
+    warn,
+  });
+  await registrar.register();
+
+  const sims = new Map<string, PodSim>(); // by uid
+  const pending = new Map<string, PendingResize>(); // by uid: resize requested, not yet applied
+  const busyNodes = new Set<string>();
 
   // --- events ------------------------------------------------------------------------------------
   const event = (p: PodSim, type: 'Normal' | 'Warning', reason: string, message: string) => {
@@ -147,8 +182,13 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
   };
 
   // --- status writes: coalesced, only when changed, bounded concurrency ----------------------------
-  /** Digest of the last status written per pod (a digest, not the JSON: 10,000 pods add up). */
+  /** Digest of the last status patch written per pod (a digest, not the JSON: 10,000 pods add up). */
   const written = new Map<string, string>();
+  /** Per pod, the API's side of our last accepted write: its resourceVersion, and its status as the
+   * status sync compares it (kubeletStatusKey). */
+  const apiStatus = new Map<string, WrittenStatus>();
+  /** Pods with a status patch in flight. */
+  const writing = new Set<string>();
   /** Pods whose status may have changed, in order; `urgent` ones (a container exited, a test
    * changed an annotation) are written before the rest, so a queue of routine changes on a large
    * cluster does not delay what a test or benchmark is waiting for. */
@@ -187,17 +227,21 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
         batch.map(async (uid) => {
           const p = sims.get(uid);
           if (!p) return;
-          const body = podStatus(p);
+          const body = statusPatch(p);
           const digest = createHash('sha1').update(JSON.stringify(body)).digest('base64');
           if (written.get(uid) === digest) return;
+          writing.add(uid);
           try {
-            const pod = await core.patchNamespacedPodStatus({ name: p.name, namespace: p.namespace, body }, mergePatch);
+            const pod = await core.patchNamespacedPodStatus({ name: p.name, namespace: p.namespace, body }, strategicMergePatch);
             written.set(uid, digest);
+            if (sims.has(uid)) apiStatus.set(uid, { resourceVersion: pod.metadata?.resourceVersion, key: kubeletStatusKey(pod.status) });
             if (listeners.size > 0) published(p, pod, Date.now());
           } catch (e) {
             if (httpStatus(e) === 404) return; // deleted meanwhile
             warn(`status of ${p.namespace}/${p.name}`, e);
             if (sims.has(uid)) setTimeout(() => markDirty(uid), 1_000);
+          } finally {
+            writing.delete(uid);
           }
         }),
       );
@@ -212,6 +256,29 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
         const left = urgent.values().next().value ?? dirty.values().next().value;
         if (left !== undefined && !stopped) markDirty(left, urgent.has(left));
       });
+  };
+
+  /**
+   * The status manager's periodic sync (syncBatch with all=true → needsReconcile): a pod whose
+   * status in the API differs from what the kubelet last wrote, as the kubelet compares statuses
+   * (its own conditions by type, status, reason and message; the rest whole), is written again —
+   * e.g. Ready=False that the node-lifecycle controller set while the node looked unreachable. The
+   * API side is the pod informer's cache: no GET per pod. Most pods are skipped on one string
+   * comparison (the cache holds exactly the object our last write returned); a pod changed by
+   * someone since (annotations, a resize, a status) costs one key. Skipped: pods with a write queued
+   * or in flight (it rewrites them anyway), pods the watch has not caught up with since our write.
+   */
+  const syncStatuses = () => {
+    for (const p of sims.values()) {
+      const api = apiStatus.get(p.uid);
+      if (!api || dirty.has(p.uid) || urgent.has(p.uid) || writing.has(p.uid)) continue;
+      const cached = informer.get(p.name, p.namespace);
+      const verdict = statusSyncVerdict(api, cached, p.uid);
+      if (verdict === 'status-same') api.resourceVersion = cached!.metadata!.resourceVersion; // the fast path next time
+      if (verdict !== 'differs') continue;
+      written.delete(p.uid); // our model did not change: write it although it was written before
+      markDirty(p.uid);
+    }
   };
 
   // --- resizes -------------------------------------------------------------------------------------
@@ -318,6 +385,7 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     sims.delete(uid);
     pending.delete(uid);
     written.delete(uid);
+    apiStatus.delete(uid);
     dirty.delete(uid);
     urgent.delete(uid);
     evaluateNode(node); // room freed for deferred resizes
@@ -404,7 +472,7 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     }
     advance(p, now + 1, true);
   };
-  const informer: Informer<V1Pod> = makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+  const informer: Informer<V1Pod> & ObjectCache<V1Pod> = makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
   const safely = (f: (pod: V1Pod) => void) => (pod: V1Pod) => {
     try {
       f(pod);
@@ -479,6 +547,13 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
       warn('tick', e);
     }
   }, tickMs);
+  const statusSyncer = setInterval(() => {
+    try {
+      syncStatuses();
+    } catch (e) {
+      warn('status sync', e);
+    }
+  }, opts.statusSyncMs ?? 10_000);
 
   // --- metrics ----------------------------------------------------------------------------------------
   const samples = (): ContainerSample[] =>
@@ -542,7 +617,8 @@ export async function startSimulatedKubelet(opts: SimulatedKubeletOptions): Prom
     async stop() {
       stopped = true;
       clearInterval(ticker);
-      registrar.stop();
+      clearInterval(statusSyncer);
+      await registrar.stop();
       await informer.stop();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

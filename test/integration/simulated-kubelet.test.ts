@@ -1,11 +1,13 @@
 // The simulated kubelet as the API shows it: resize actuation with the kubelet's outcomes
 // (applied, Deferred, Infeasible, Error), usage consequences (OOMKilled restarts, CFS throttling,
-// NotReady), faults injected into running pods (a changed usage profile, crash and OOM tokens)
-// and bad input. Nodes in this tier have 4 CPUs and 8Gi each (global setup).
+// NotReady), faults injected into running pods (a changed usage profile, crash and OOM tokens),
+// the kubelet putting back node and pod status someone else changed (the node-lifecycle
+// controller's Unknown / NotReady), and bad input. Nodes in this tier have 4 CPUs and 8Gi each
+// (global setup).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PatchStrategy, setHeaderOptions, Watch, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, Watch, type V1Node, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { resolveBinaries } from '../../hack/cluster/binaries.ts';
 import { CRASH_ANNOTATION, OOM_ANNOTATION } from '../../hack/sim/faults.ts';
 import { PROFILE_ANNOTATION } from '../../hack/sim/profile.ts';
@@ -347,6 +349,98 @@ describe('fault injection on running pods', () => {
     });
     expect(warning).toMatchObject({ type: 'Warning', message: `annotation ${CRASH_ANNOTATION}: no container "nope" in the pod (it has app)` });
     expect(status0(await read(name)).restartCount).toBe(0);
+  });
+});
+
+describe('the kubelet puts back what it owns', () => {
+  const KUBELET_CONDITIONS = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'];
+  const nodeCondition = (n: V1Node, type: string) => n.status?.conditions?.find((x) => x.type === type);
+  const unreachable = (n: V1Node) => (n.spec?.taints ?? []).filter((t) => t.key === 'node.kubernetes.io/unreachable');
+
+  it('a node the node-lifecycle controller marked Ready=Unknown is Ready again within the status update period (10 s)', async () => {
+    // The last node: the other tests' pods run on the first, and its taints are waited out below.
+    const node = inject('nodeNames').at(-1)!;
+    const sent = Date.now();
+    // What the controller writes when a kubelet stopped posting (its Lease and status too old).
+    await c.core.patchNodeStatus(
+      {
+        name: node,
+        body: {
+          status: {
+            conditions: KUBELET_CONDITIONS.map((type) => ({ type, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: new Date(sent).toISOString() })),
+          },
+        },
+      },
+      strategic,
+    );
+    let tainted = false;
+    const back = await eventually(async () => {
+      const n = await c.core.readNode({ name: node });
+      tainted ||= unreachable(n).length > 0;
+      expect(nodeCondition(n, 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' });
+      return n;
+    }, 30_000, 100);
+    const recoveredMs = Date.now() - sent;
+    console.log(`node Ready=Unknown → Ready=True again: ${recoveredMs} ms after the controller-like patch (status update period 10 s)`);
+    expect(recoveredMs).toBeLessThan(15_000);
+    expect(nodeCondition(back, 'MemoryPressure')).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientMemory' });
+    expect(nodeCondition(back, 'DiskPressure')).toMatchObject({ status: 'False', reason: 'KubeletHasNoDiskPressure' });
+    expect(nodeCondition(back, 'PIDPressure')).toMatchObject({ status: 'False', reason: 'KubeletHasSufficientPID' });
+    // A transition: its time is the kubelet's patch, not the registration.
+    expect(new Date(nodeCondition(back, 'Ready')!.lastTransitionTime!).getTime()).toBeGreaterThanOrEqual(Math.floor(sent / 1000) * 1000);
+    const events = await eventually(async () => {
+      const list = (await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${node},reason=NodeReady` })).items;
+      expect(list.length).toBeGreaterThan(0);
+      return list;
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'Normal', message: `Node ${node} status is now: NodeReady`, involvedObject: { kind: 'Node', name: node } });
+    // The controller lifts the unreachable taints it may have added meanwhile (and nothing is left
+    // for the tests that follow).
+    await eventually(async () => expect(unreachable(await c.core.readNode({ name: node }))).toEqual([]), 60_000, 500);
+    console.log(`the controller had tainted the node unreachable meanwhile: ${tainted}`);
+  });
+
+  it('a pod the node-lifecycle controller marked Ready=False gets the kubelet\'s status back within the sync period (10 s); other owners\' conditions stay', async () => {
+    const pod = await runningPod('notready', { requests: { cpu: '100m', memory: '64Mi' } });
+    const name = pod.metadata!.name!;
+    const ready = condition(pod, 'Ready')!;
+    expect(ready.status).toBe('True');
+    const sent = Date.now();
+    // MarkPodsNotReady's write, with a reason; and a readiness-gate condition another component owns.
+    await c.core.patchNamespacedPodStatus(
+      {
+        name,
+        namespace: ns,
+        body: {
+          status: {
+            conditions: [
+              { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: 'Node is not ready', lastTransitionTime: new Date(sent).toISOString() },
+              { type: 'example.com/load-balancer', status: 'True', lastTransitionTime: new Date(sent).toISOString() },
+            ],
+          },
+        },
+      },
+      strategic,
+    );
+    expect(condition(await read(name), 'Ready')).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
+    const back = await eventually(async () => {
+      const p = await read(name);
+      expect(condition(p, 'Ready')?.status).toBe('True');
+      return p;
+    }, 30_000, 100);
+    const recoveredMs = Date.now() - sent;
+    console.log(`pod Ready=False/NodeNotReady → the kubelet's Ready=True again: ${recoveredMs} ms after the controller-like patch (status sync period 10 s)`);
+    expect(recoveredMs).toBeLessThan(15_000);
+    // The kubelet's own condition, whole: no reason or message left, its transition time.
+    const restored = condition(back, 'Ready')!;
+    expect(restored.reason).toBeUndefined();
+    expect(restored.message).toBeUndefined();
+    expect(new Date(restored.lastTransitionTime!).getTime()).toBe(new Date(ready.lastTransitionTime!).getTime());
+    expect(condition(back, 'example.com/load-balancer')).toMatchObject({ status: 'True' });
+    expect(status0(back)).toMatchObject({ ready: true, restartCount: 0 });
+    // Nothing differs any more: the next sync writes nothing.
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect((await read(name)).metadata!.resourceVersion).toBe(back.metadata!.resourceVersion);
   });
 });
 
