@@ -54,7 +54,7 @@ import {
   type PolicyObject,
   type Resources,
 } from './canary-env.ts';
-import { quantiles, rssOf, timeout } from './lib.ts';
+import { envInt as int, quantiles, rssOf, timeout } from './lib.ts';
 
 const REPLICAS = int('BENCH_REPLICAS', 1_000);
 const NODES = int('BENCH_NODES', 50);
@@ -69,11 +69,6 @@ const MAX_PER_PASS = 50;
 const OBSERVATION_MS = parseDuration(OBSERVATION);
 if (OBSERVATION_MS === undefined) throw new Error(`BENCH_OBSERVATION: not a duration: ${OBSERVATION}`);
 
-function int(name: string, dflt: number): number {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: a whole number ≥ 1, got ${process.env[name]}`);
-  return v;
-}
 
 const stopTimer = timeout(TIMEOUT_S * 1000, 'canary-promotion benchmark');
 const manifest =

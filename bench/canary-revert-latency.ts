@@ -56,7 +56,7 @@ import {
   type OperatorProcess,
   type Resources,
 } from './canary-env.ts';
-import { quantiles, rssOf, timeout } from './lib.ts';
+import { envInt as int, quantiles, rssOf, timeout } from './lib.ts';
 
 const WORKLOADS = int('BENCH_WORKLOADS', 10);
 const REPLICAS = int('BENCH_REPLICAS', 6);
@@ -71,11 +71,6 @@ const PER_WORKLOAD = Math.max(1, Math.ceil((PERCENTAGE * REPLICAS) / 100));
 const ORIGINAL: Resources = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-function int(name: string, dflt: number): number {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: a whole number ≥ 1, got ${process.env[name]}`);
-  return v;
-}
 
 interface Sample {
   cycle: number;

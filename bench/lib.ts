@@ -59,3 +59,10 @@ export async function deployedNodeOptions(manifest = join(import.meta.dirname, '
   }
   return [];
 }
+
+/** A whole number ≥ 1 from the environment variable `name`, else `dflt`; anything else is an error naming the variable. */
+export function envInt(name: string, dflt: number): number {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: a whole number ≥ 1, got ${process.env[name]}`);
+  return v;
+}
