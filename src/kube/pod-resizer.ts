@@ -78,7 +78,8 @@ export class PodResizer {
 
   /**
    * Step 1 alone: writes the record for resizing `containers` of `pod`, conditioned on the pod's
-   * resourceVersion. Exported for tests and tools; the controller calls `resize`.
+   * resourceVersion. For tests and tools; the controller carries out planned records with
+   * `recordThenResize` and `annotate`.
    */
   async writeRecord(pod: V1Pod, intent: RecordIntent, containers: readonly string[]): Promise<RecordOutcome> {
     const at = ref(pod);
@@ -86,12 +87,8 @@ export class PodResizer {
     if (!at || !resourceVersion) return { kind: 'Error', message: 'the pod has no name, namespace or resourceVersion' };
     const r = recordFor(pod, intent, containers);
     if (r.kind === 'damaged') return { kind: 'DamagedRecord', message: r.message };
-    try {
-      const written = await this.core.patchNamespacedPod({ ...at, body: recordPatch(resourceVersion, encodeRecord(r.record)) }, mergePatch);
-      return { kind: 'Recorded', pod: written, record: r.record };
-    } catch (e) {
-      return refusal(e);
-    }
+    const written = await this.annotate(pod, encodeRecord(r.record));
+    return written.kind === 'Annotated' ? { kind: 'Recorded', pod: written.pod, record: r.record } : written;
   }
 
   /**
@@ -108,12 +105,9 @@ export class PodResizer {
     }
     const recorded = await this.writeRecord(pod, intent, target.map((t) => t.name));
     if (recorded.kind !== 'Recorded') return recorded;
-    try {
-      const resized = await this.core.patchNamespacedPodResize({ ...ref(recorded.pod)!, body: resizePatch(target) }, strategicMerge);
-      return { kind: 'Requested', pod: resized, record: recorded.record };
-    } catch (e) {
-      return refusal(e); // the record stays: its originals are the pod's current resources
-    }
+    // On a refusal the record stays: its originals are the pod's current resources.
+    const resized = await this.requestSize(recorded.pod, target);
+    return resized.kind === 'Requested' ? { ...resized, record: recorded.record } : resized;
   }
 
   /**
@@ -131,12 +125,8 @@ export class PodResizer {
     const missing = Object.keys(record.originals).filter((name) => !specResources(pod, name));
     if (missing.length) return { kind: 'DamagedRecord', message: `the record names containers the pod does not have: ${missing.join(', ')}` };
     if (Object.keys(record.originals).length === 0) return { kind: 'NothingToRevert' };
-    try {
-      const reverted = await this.core.patchNamespacedPodResize({ ...at, body: revertPatch(pod, record.originals) }, strategicMerge);
-      return { kind: 'Requested', pod: reverted, record };
-    } catch (e) {
-      return refusal(e);
-    }
+    const reverted = await this.restore(pod, record.originals);
+    return reverted.kind === 'Requested' ? { ...reverted, record } : reverted;
   }
 
   /**
@@ -148,11 +138,17 @@ export class PodResizer {
   async recordThenResize(pod: V1Pod, annotations: Record<string, string>, target: ResizeTarget): Promise<{ outcome: { kind: 'Requested'; pod: V1Pod } | ApiRefusal; step: 'record' | 'resize'; recorded?: V1Pod }> {
     const written = await this.annotate(pod, annotations);
     if (written.kind !== 'Annotated') return { outcome: written, step: 'record' };
+    return { outcome: await this.requestSize(written.pod, target), step: 'resize', recorded: written.pod };
+  }
+
+  /** pods/resize with absolute values for the named containers (strategic merge), not conditioned. */
+  private async requestSize(pod: V1Pod, target: ResizeTarget): Promise<{ kind: 'Requested'; pod: V1Pod } | ApiRefusal> {
+    const at = ref(pod);
+    if (!at) return { kind: 'Error', message: 'the pod has no name or namespace' };
     try {
-      const resized = await this.core.patchNamespacedPodResize({ ...ref(written.pod)!, body: resizePatch(target) }, strategicMerge);
-      return { outcome: { kind: 'Requested', pod: resized }, step: 'resize', recorded: written.pod };
+      return { kind: 'Requested', pod: await this.core.patchNamespacedPodResize({ ...at, body: resizePatch(target) }, strategicMerge) };
     } catch (e) {
-      return { outcome: refusal(e), step: 'resize', recorded: written.pod };
+      return refusal(e);
     }
   }
 
